@@ -1,0 +1,120 @@
+"""The `qingpu` command. Errors are one line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tqdm import tqdm
+
+CRS_CHOICES = ["wgs84", "cgcs2000", "gcj02", "bd09"]
+
+
+class CliError(Exception):
+    """An error meant for the user: printed as one line."""
+
+
+def _url() -> str:
+    from app.settings import get_settings
+
+    return get_settings().resolved_database_url()
+
+
+def _engine():
+    from app.db import get_engine
+
+    return get_engine()
+
+
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    _url()  # start the project's own PostGIS first when DATABASE_URL is unset
+    print(f"qingpu-layout: the map is at http://{args.host}:{args.port}/map", flush=True)
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
+
+
+def cmd_db(args) -> None:
+    from app.settings import get_settings
+
+    settings = get_settings()
+    if args.action == "upgrade":
+        from app.migrate import upgrade
+
+        upgrade(_url())
+        print("database schema is up to date")
+        return
+    from app.localdb import LocalCluster
+
+    cluster = LocalCluster.from_settings(settings)
+    if args.action == "start":
+        if settings.database_url:
+            raise CliError("DATABASE_URL is set: the project's own cluster is not used")
+        cluster.ensure_running()
+        print(f"PostGIS is running on 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
+    elif args.action == "stop":
+        cluster.stop()
+        print("stopped")
+    elif args.action == "url":
+        print(_url())
+
+
+def cmd_layout_load(args) -> None:
+    from app.layout_store import load_layout
+
+    with tqdm(total=5, desc="layout", unit="step", file=sys.stderr) as bar:
+        report = load_layout(_engine(), progress=bar)
+    print(report.line())
+
+
+def cmd_import_towns(args) -> None:
+    from app.towns_import import import_towns
+
+    report = import_towns(_engine(), args.file, crs=args.crs)
+    print(report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qingpu", description="Qingpu industrial layout service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database: upgrade the schema, start/stop the project's own PostGIS")
+    db.add_argument("action", choices=["upgrade", "start", "stop", "url"])
+    db.set_defaults(func=cmd_db)
+
+    layout = sub.add_parser("layout", help="the plan's layout")
+    layout_sub = layout.add_subparsers(dest="action", required=True)
+    load = layout_sub.add_parser("load", help="load the default Qingpu layout (keeps what exists)")
+    load.set_defaults(func=cmd_layout_load)
+
+    imp = sub.add_parser("import", help="import towns or enterprises from a file")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    towns = imp_sub.add_parser("towns", help="replace the towns with an official file (GeoJSON, GeoPackage, Shapefile)")
+    towns.add_argument("file")
+    towns.add_argument("--crs", choices=CRS_CHOICES, default=None,
+                       help="coordinate system of the file when it does not declare one, or gcj02/bd09")
+    towns.set_defaults(func=cmd_import_towns)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, not a traceback
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"qingpu: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

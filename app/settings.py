@@ -1,0 +1,51 @@
+"""Configuration from the environment (or a .env file in the checkout)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    # A PostGIS database; when unset the project runs its own cluster under var/pg.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    home: Path = Field(default=PROJECT_ROOT, validation_alias="QINGPU_HOME")
+    local_pg_port: int = Field(default=54329, validation_alias="QINGPU_PG_PORT")
+    # Signing key for bearer tokens; generated into var/secret_key when unset.
+    secret_key: str | None = Field(default=None, validation_alias="QINGPU_SECRET_KEY")
+    token_minutes: int = Field(default=8 * 60, validation_alias="QINGPU_TOKEN_MINUTES")
+    # Basemap for the maps: none (default, works offline), osm, or tianditu (needs a key).
+    basemap: str = Field(default="none", validation_alias="QINGPU_BASEMAP")
+    tianditu_key: str | None = Field(default=None, validation_alias="QINGPU_TIANDITU_KEY")
+    max_items_limit: int = Field(default=10000, validation_alias="QINGPU_MAX_LIMIT")
+
+    @property
+    def var_dir(self) -> Path:
+        return self.home / "var"
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the project's own cluster (started when needed)."""
+        if self.database_url:
+            return normalize_url(self.database_url)
+        from app.localdb import LocalCluster
+
+        return LocalCluster.from_settings(self).ensure_running()
+
+
+def normalize_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

