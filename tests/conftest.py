@@ -1,0 +1,119 @@
+"""Shared fixtures: a fresh PostGIS test database, the app, a live server, headless Chromium.
+
+The test database is a separate one in the project's own cluster (QINGPU_TEST_DB, default
+qingpu_test), dropped and rebuilt by migrations at the start of a run; TEST_DATABASE_URL
+points the suite at another PostGIS instead.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DATA = Path(os.environ.get("QINGPU_SHARED_DATA", SHARED / "data"))
+
+
+def shared_file(relative: str) -> Path:
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"reference data {relative} is not beside the checkout")
+    return path
+
+
+def _fresh_local_database(name: str) -> str:
+    from app.localdb import LocalCluster
+    from app.settings import get_settings
+
+    cluster = LocalCluster.from_settings(get_settings())
+    cluster.ensure_running()
+    cluster._psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    cluster.ensure_database(name)
+    return cluster.url(name)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    from app.layout_store import load_layout
+    from app.migrate import upgrade
+    from app.db import engine_for
+
+    url = os.environ.get("TEST_DATABASE_URL") or _fresh_local_database(os.environ.get("QINGPU_TEST_DB", "qingpu_test"))
+    upgrade(url)
+    load_layout(engine_for(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    from app.db import engine_for
+
+    return engine_for(database_url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from app.main import create_app
+
+    return create_app(database_url)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the test server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+CHROMIUM = os.environ.get("QINGPU_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: ./test.sh installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    yield pg
+    context.close()
