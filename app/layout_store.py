@@ -110,6 +110,13 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                  "parent": zone.parent_zone, "descr": zone.description, "rank": zone.rank,
                  "g": wkb(zone.geom)}).first()
             _count(report, "zones", res is not None)
+            if res is not None:
+                conn.execute(text(
+                    "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
+                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
+                    "SELECT id, version, 'load', 'default layout', updated_by, kind, name_zh, name_en, "
+                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom "
+                    "FROM zones WHERE id = :id"), {"id": zone.id})
         step()
         if report.inserted:
             bump_version(conn, *report.inserted)
