@@ -1,4 +1,8 @@
-"""Reading features of a registered layer from PostGIS, under a role's field rules."""
+"""Reading features of a registered layer from PostGIS, under a role's field rules.
+
+Every identifier in the SQL comes from the layer registry; every value is a bound parameter.
+Items, exports and the map share `ItemQuery` and `where_sql`, so they filter the same way.
+"""
 from __future__ import annotations
 
 import json
@@ -8,37 +12,63 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.ogc_crs import CRS84, OgcCrs
 from layers.registry import Field, Layer
+
+# numberMatched is an exact count when the planner expects at most this many matches; above it the
+# count would cost a scan of that many rows, so the response gives the planner's estimate instead
+# (numberMatched left out, `numberMatchedEstimate` set) and paging relies on fetching limit + 1 rows.
+EXACT_COUNT_LIMIT = 100_000
 
 
 @dataclass
 class ItemQuery:
-    bbox: tuple[float, float, float, float] | None = None
-    limit: int = 100
+    bbox: bytes | None = None  # WKB of a WGS84 polygon
+    limit: int | None = 100
     offset: int = 0
     equals: dict[str, object] = field(default_factory=dict)  # queryable name -> typed value
+    filter_sql: str | None = None  # compiled CQL2 over alias t
+    filter_params: dict = field(default_factory=dict)
+    sortby: list[tuple[str, bool]] = field(default_factory=list)  # (field name, descending)
+    crs: OgcCrs = CRS84
 
 
-def _where(layer: Layer, q: ItemQuery, params: dict) -> str:
+@dataclass
+class ItemPage:
+    features: list[dict]
+    matched: int | None  # exact, or None when only an estimate is known
+    estimate: int | None
+    has_next: bool
+
+
+def where_sql(layer: Layer, q: ItemQuery, params: dict) -> str:
     clauses = []
-    if q.bbox:
-        params.update(minx=q.bbox[0], miny=q.bbox[1], maxx=q.bbox[2], maxy=q.bbox[3])
-        clauses.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326) AND "
-                       "ST_Intersects(t.geom, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")
+    if q.bbox is not None:
+        params["bbox"] = q.bbox
+        clauses.append("t.geom && ST_GeomFromWKB(:bbox, 4326) AND ST_Intersects(t.geom, ST_GeomFromWKB(:bbox, 4326))")
     for i, (name, value) in enumerate(q.equals.items()):
         f = layer.field(name)
         params[f"eq{i}"] = value
         clauses.append(f":eq{i} = ANY({f.expr})" if f.type == "array" else f"{f.expr} = :eq{i}")
+    if q.filter_sql:
+        params.update(q.filter_params)
+        clauses.append(q.filter_sql)
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-def _select(layer: Layer, fields: tuple[Field, ...]) -> str:
+def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84) -> str:
     cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
-    return (f"SELECT t.{layer.id_column} AS __id, ST_AsGeoJSON(t.geom, 7) AS __geom"
+    return (f"SELECT t.{layer.id_column} AS __id, ST_AsGeoJSON({crs.output_sql()}, {crs.decimals}) AS __geom"
             + (f", {cols}" if cols else "") + f" FROM {layer.table} t")
 
 
-def _jsonable(value):
+def order_sql(layer: Layer, q: ItemQuery) -> str:
+    keys = [f"{layer.field(n).expr} {'DESC' if desc else 'ASC'} NULLS LAST" for n, desc in q.sortby]
+    # The registry order, then the id, keeps paging stable whatever the sort keys.
+    return "ORDER BY " + ", ".join([*keys, layer.order_by, f"t.{layer.id_column}"])
+
+
+def jsonable(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
@@ -48,24 +78,60 @@ def _feature(row, fields: tuple[Field, ...]) -> dict:
     m = row._mapping
     return {"type": "Feature", "id": m["__id"],
             "geometry": json.loads(m["__geom"]) if m["__geom"] else None,
-            "properties": {f.name: _jsonable(m[f.name]) for f in fields}}
+            "properties": {f.name: jsonable(m[f.name]) for f in fields}}
 
 
-def fetch_items(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery) -> tuple[list[dict], int]:
-    params: dict = {"limit": q.limit, "offset": q.offset}
-    where = _where(layer, q, params)
-    rows = conn.execute(text(f"{_select(layer, fields)} {where} ORDER BY {layer.order_by} "
-                             f"LIMIT :limit OFFSET :offset"), params).all()
-    matched = conn.execute(text(f"SELECT count(*) FROM {layer.table} t {where}"), params).scalar_one()
-    return [_feature(r, fields) for r in rows], int(matched)
+def fetch_items(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery) -> ItemPage:
+    params: dict = {"offset": q.offset}
+    where = where_sql(layer, q, params)
+    limit = ""
+    if q.limit is not None:
+        params["limit"] = q.limit + 1  # one extra row says whether a next page exists
+        limit = "LIMIT :limit"
+    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs)} {where} {order_sql(layer, q)} "
+                             f"{limit} OFFSET :offset"), params).all()
+    has_next = q.limit is not None and len(rows) > q.limit
+    rows = rows[:q.limit] if q.limit is not None else rows
+    matched, estimate = count_matched(conn, layer, where, params, q, len(rows), has_next)
+    return ItemPage([_feature(r, fields) for r in rows], matched, estimate, has_next)
 
 
-def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str) -> dict | None:
-    row = conn.execute(text(f"{_select(layer, fields)} WHERE t.{layer.id_column}::text = :fid"), {"fid": fid}).first()
+def count_matched(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery,
+                  returned: int, has_next: bool) -> tuple[int | None, int | None]:
+    if not has_next:  # the last page: the count is known without asking
+        return q.offset + returned, None
+    count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {layer.table} t {where}"), count_params).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate > EXACT_COUNT_LIMIT:
+        return None, estimate
+    exact = conn.execute(text(f"SELECT count(*) FROM {layer.table} t {where}"), count_params).scalar_one()
+    return int(exact), None
+
+
+def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str, crs: OgcCrs = CRS84) -> dict | None:
+    row = conn.execute(text(f"{select_sql(layer, fields, crs)} WHERE t.{layer.id_column}::text = :fid"),
+                       {"fid": fid}).first()
     return _feature(row, fields) if row else None
 
 
+def iter_rows(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery, batch: int = 5000):
+    """All matching rows (id, WKB geometry in q.crs, properties...) streamed with a server-side cursor."""
+    params: dict = {}
+    where = where_sql(layer, q, params)
+    geom = q.crs.output_sql()
+    cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
+    sql = (f"SELECT t.{layer.id_column} AS __id, ST_AsBinary({geom}) AS __wkb" + (f", {cols}" if cols else "")
+           + f" FROM {layer.table} t {where} {order_sql(layer, q)}")
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
+    yield from result
+
+
 def extent(conn: Connection, layer: Layer) -> list[float] | None:
-    row = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                            f"FROM (SELECT ST_Extent(geom) AS e FROM {layer.table}) s")).first()
+    # On big tables ST_EstimatedExtent reads the planner's statistics instead of scanning every row.
+    big = conn.execute(text("SELECT reltuples > 50000 FROM pg_class WHERE oid = to_regclass(:t)"),
+                       {"t": layer.table}).scalar()
+    agg = f"ST_EstimatedExtent('{layer.table}', 'geom')" if big else f"(SELECT ST_Extent(geom) FROM {layer.table})"
+    row = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT {agg} AS e) s")).first()
     return [round(v, 6) for v in row] if row and row[0] is not None else None
