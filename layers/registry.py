@@ -127,3 +127,21 @@ register(Layer(
      Field("precision_m", "number", "精度 (m)")),
     order_by="t.line, t.seq",
     style={"radius": 5, "color": "#e31a1c", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 2}))
+
+register(Layer(
+    "enterprises", "企业", "Enterprises",
+    "Enterprises placed by point, with every zone that contains them (`zones`) and the one they are primarily "
+    "counted in (`primary_zone`, rule and reason in `primary_reason`: fit of the plan industry to the zone's "
+    "targets first, then the most specific zone). `precision` is exact, address or town; demo rows are `synthetic`. "
+    "`output_value` (产值, 万元) is confidential: investment role and above.",
+    "enterprises", "Point",
+    (Field("uscc", "string", "统一社会信用代码"), Field("name", "string", "企业名称"),
+     Field("industry_code", "string", "行业代码"), Field("plan_industry", "string", "规划产业"),
+     Field("town", "string", "镇街"), Field("zones", "array", "所在分区"), Field("primary_zone", "string", "主分区"),
+     Field("primary_reason", "string", "主分区依据", queryable=False), Field("employees", "integer", "从业人员"),
+     Field("output_value", "number", "产值 (万元)", least_role="investment"),
+     Field("established", "integer", "成立年份"), Field("precision", "string", "定位精度"),
+     Field("source_crs", "string", "原坐标系"), Field("synthetic", "boolean", "示例数据")),
+    id_column="uscc", order_by="t.uscc", label_zh="name", label_en="name",
+    style={"radius": 4, "color": "#54278f", "fillColor": "#9e9ac8", "fillOpacity": 0.9, "weight": 1,
+           "cluster": True}))
