@@ -145,3 +145,24 @@ register(Layer(
     id_column="uscc", order_by="t.uscc", label_zh="name", label_en="name",
     style={"radius": 4, "color": "#54278f", "fillColor": "#9e9ac8", "fillOpacity": 0.9, "weight": 1,
            "cluster": True}))
+
+register(Layer(
+    "sites", "招商地块与厂房", "Sites for investment",
+    "Land parcels and vacant buildings offered to investors (`kind` parcel or building). `area_m2`/`area_mu`: "
+    "land area measured in EPSG:4549 for parcels, floor area for buildings; `price` in 万元/亩 (parcels) or "
+    "元/m²/天 (buildings), see `price_unit`; `zones`, the nearest Line 17 station and the distances (m) are "
+    "computed from the current layout. The whole collection needs the investment role: availability, "
+    "negotiations and prices are commercially confidential. Demo rows are `synthetic`.",
+    "sites", "MultiPolygon",
+    (Field("name", "string", "名称"), Field("kind", "string", "类型"), Field("land_use", "string", "用地性质"),
+     Field("availability", "string", "供应状态"), Field("area_m2", "number", "面积 (m²)"),
+     Field("area_mu", "number", "面积 (亩)"), Field("far_max", "number", "容积率上限"),
+     Field("price", "number", "价格"), Field("price_unit", "string", "价格单位"),
+     Field("zones", "array", "所在分区"), Field("station_id", "string", "最近17号线车站"),
+     Field("station_m", "number", "距车站 (m)"), Field("highway_m", "number", "距高速 (m)"),
+     Field("corridor_m", "number", "距数字干线 (m)"), Field("address", "string", "地址", queryable=False),
+     Field("synthetic", "boolean", "示例数据"), Field("updated_at", "datetime", "更新时间")),
+    least_role="investment", label_zh="name", label_en="id",
+    style={"by": "availability", "colors": {"available": "#1a9850", "negotiating": "#fdae61", "reserved": "#bdbdbd"},
+           "weight": 1, "fillOpacity": 0.5},
+    min_zoom=11))
