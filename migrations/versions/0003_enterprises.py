@@ -13,6 +13,21 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute("""
+    -- One row per import that loaded something: where the rows came from and what happened.
+    CREATE TABLE import_batches (
+        id serial PRIMARY KEY,
+        file_name text NOT NULL,
+        format text NOT NULL,
+        encoding text,
+        source_crs text NOT NULL,
+        rows_total integer NOT NULL,
+        rows_rejected integer NOT NULL,
+        inserted integer NOT NULL,
+        updated integer NOT NULL,
+        partial boolean NOT NULL,
+        imported_by text NOT NULL,
+        imported_at timestamptz NOT NULL DEFAULT now()
+    );
     CREATE TABLE enterprises (
         uscc text PRIMARY KEY CHECK (length(uscc) = 18),
         name text NOT NULL,
@@ -26,6 +41,8 @@ def upgrade() -> None:
         precision text NOT NULL CHECK (precision IN ('exact', 'address', 'town')),
         source_crs text NOT NULL CHECK (source_crs IN ('wgs84', 'cgcs2000', 'gcj02', 'bd09')),
         synthetic boolean NOT NULL DEFAULT false,
+        note text,                                                  -- e.g. how a demo placement was made
+        batch_id integer REFERENCES import_batches(id) ON DELETE SET NULL,
         zones text[] NOT NULL DEFAULT '{}',
         primary_zone text,
         primary_reason text,
@@ -42,4 +59,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE IF EXISTS enterprises")
+    op.execute("DROP TABLE IF EXISTS enterprises, import_batches")

@@ -1,0 +1,194 @@
+"""Reading enterprise lists from CSV (UTF-8, GBK, GB18030), XLSX, GeoJSON and GeoPackage.
+
+Produces the header and the rows as cell values, with the row number a user sees in the
+file (the header is row 1; for GeoJSON and GeoPackage, feature n is row n). Lines that are
+not valid text in the detected encoding become rejections of their own rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gis.enterprise_rows import Rejection
+
+CSV_ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (empty, unknown format, no header)."""
+
+
+@dataclass
+class RawTable:
+    format: str
+    headers: list
+    rows: list[tuple[int, list]]
+    encoding: str | None = None
+    broken: list[Rejection] = field(default_factory=list)
+    # For GeoJSON / GeoPackage: the file's own coordinate reference system, if it declares one.
+    declared_crs: str | None = None
+
+
+def read_table(data: bytes, filename: str) -> RawTable:
+    """Read an uploaded or local file by its extension."""
+    suffix = Path(filename).suffix.lower()
+    if not data or not data.strip():
+        raise ImportFileError(f"the file {Path(filename).name} is empty")
+    if suffix in (".csv", ".txt"):
+        return read_csv(data)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(data)
+    if suffix in (".geojson", ".json", ".gpkg"):
+        return read_features(data, suffix)
+    raise ImportFileError(f"unsupported file type {suffix or '(none)'}: use .csv, .xlsx, .geojson or .gpkg")
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+def detect_encoding(data: bytes) -> str:
+    """utf-8-sig / utf-8 / gb18030 when the whole file decodes, else the best guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    for encoding in CSV_ENCODINGS:
+        try:
+            data.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            pass
+    # Some bytes are broken whatever we try: keep the encoding that reads the most lines,
+    # with charset-normalizer's guess as a third candidate.
+    from charset_normalizer import from_bytes
+
+    candidates = list(CSV_ENCODINGS)
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding not in candidates:
+        candidates.append(best.encoding)
+
+    def broken_lines(encoding: str) -> int:
+        count = 0
+        for line in data.splitlines():
+            try:
+                line.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                count += 1
+        return count
+
+    return min(candidates, key=broken_lines)
+
+
+def read_csv(data: bytes) -> RawTable:
+    encoding = detect_encoding(data)
+    lines = data.splitlines(keepends=True)
+    text_lines: list[str] = []
+    bad_lines: dict[int, str] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            text_lines.append(line.decode(encoding))
+        except UnicodeDecodeError as exc:
+            bad = line[exc.start:exc.start + 4].hex(" ")
+            bad_lines[number] = f"broken encoding: bytes {bad} are not valid {_label(encoding)} text"
+            text_lines.append(line.decode(encoding, errors="replace"))
+    if encoding == "utf-8-sig" and text_lines:
+        text_lines[0] = text_lines[0].lstrip("\ufeff")
+    reader = csv.reader(io.StringIO("".join(text_lines)))
+    headers: list | None = None
+    rows: list[tuple[int, list]] = []
+    broken: list[Rejection] = []
+    start = 1
+    for record in reader:
+        end = reader.line_num
+        spanned = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
+        if headers is None:
+            if not any(cell.strip() for cell in record):
+                start = end + 1
+                continue
+            if spanned:
+                raise ImportFileError(f"the header (line {start}) is not valid {_label(encoding)} text")
+            headers = record
+        elif spanned:
+            broken.append(Rejection(start, "", "", spanned[0]))
+        elif any(cell.strip() for cell in record):
+            rows.append((start, record))
+        start = end + 1
+    if headers is None:
+        raise ImportFileError("the file has no header row")
+    return RawTable("csv", headers, rows, encoding=_label(encoding), broken=broken)
+
+
+def _label(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030/GBK"}.get(encoding, encoding)
+
+
+# -- XLSX ---------------------------------------------------------------------------------------
+def read_xlsx(data: bytes) -> RawTable:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(f"not a readable .xlsx workbook: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        headers: list | None = None
+        rows: list[tuple[int, list]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = list(values)
+            if headers is None:
+                if any(v is not None and str(v).strip() for v in values):
+                    headers = values
+                continue
+            if any(v is not None and str(v).strip() for v in values):
+                rows.append((number, values))
+    finally:
+        book.close()
+    if headers is None:
+        raise ImportFileError("the workbook's first sheet is empty")
+    return RawTable("xlsx", headers, rows)
+
+
+# -- GeoJSON / GeoPackage --------------------------------------------------------------------------
+def read_features(data: bytes, suffix: str) -> RawTable:
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(io.BytesIO(data))
+    except Exception as exc:
+        raise ImportFileError(f"not a readable {suffix[1:]} file: {str(exc).splitlines()[0]}") from None
+    if frame.empty:
+        raise ImportFileError("the file has no features")
+    declared = None
+    if frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        if epsg in (4326, 4490, None) and frame.crs.is_geographic:
+            declared = "cgcs2000" if epsg == 4490 else "wgs84"
+        else:
+            frame = frame.to_crs(4490 if frame.crs.datum and "2000" in frame.crs.datum.name else 4326)
+            declared = "reprojected"
+    attrs = [c for c in frame.columns if c != frame.geometry.name]
+    headers = attrs + ["经度", "纬度"]
+    rows = []
+    for index, (values, geom) in enumerate(zip(frame[attrs].itertuples(index=False, name=None),
+                                              frame.geometry), start=1):
+        values = [None if _missing(v) else v for v in values]
+        if geom is None or geom.is_empty:
+            rows.append((index, values + [None, None]))
+        elif geom.geom_type != "Point":
+            rows.append((index, values + [f"({geom.geom_type})", f"({geom.geom_type})"]))
+        else:
+            rows.append((index, values + [geom.x, geom.y]))
+    # A point geometry replaces lon/lat attribute columns of the same meaning.
+    from gis.enterprise_rows import canonical_column
+
+    keep = [i for i, h in enumerate(attrs) if canonical_column(h) not in ("lon", "lat")]
+    keep += [len(attrs), len(attrs) + 1]
+    headers = [headers[i] for i in keep]
+    rows = [(n, [v[i] for i in keep]) for n, v in rows]
+    return RawTable(suffix[1:], headers, rows, declared_crs=declared)
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or value != value  # NaN / NaT
+    except Exception:
+        return False
