@@ -74,6 +74,18 @@ def cmd_import_towns(args) -> None:
     print(report)
 
 
+def cmd_import_enterprises(args) -> None:
+    from app.enterprise_cli import run_import
+
+    run_import(_engine(), args)
+
+
+def cmd_demo_load(args) -> None:
+    from app.enterprise_cli import run_demo_load
+
+    run_demo_load(_engine(), args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qingpu", description="Qingpu industrial layout service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
     towns.add_argument("--crs", choices=CRS_CHOICES, default=None,
                        help="coordinate system of the file when it does not declare one, or gcj02/bd09")
     towns.set_defaults(func=cmd_import_towns)
+    ent = imp_sub.add_parser("enterprises", help="import enterprises (CSV in UTF-8/GBK/GB18030, XLSX, GeoJSON, GeoPackage)")
+    ent.add_argument("file")
+    ent.add_argument("--crs", choices=CRS_CHOICES, default=None, help="coordinate system of 经度/纬度 (default wgs84)")
+    ent.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    ent.add_argument("--partial", action="store_true", help="load the valid rows even when some are rejected")
+    ent.add_argument("--report", metavar="CSV", help="write the rejected rows to this CSV file")
+    ent.set_defaults(func=cmd_import_enterprises)
+
+    demo = sub.add_parser("demo", help="demo data")
+    demo_sub = demo.add_subparsers(dest="action", required=True)
+    demo_load = demo_sub.add_parser("load", help="the enterprises the plan names plus a seeded synthetic population")
+    demo_load.add_argument("--enterprises", type=int, default=2000, help="synthetic enterprises (default 2000)")
+    demo_load.add_argument("--seed", type=int, default=20210601, help="random seed (same seed, same rows)")
+    demo_load.set_defaults(func=cmd_demo_load)
     return parser
 
 
