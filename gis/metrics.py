@@ -124,19 +124,19 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
             n_zi, n_i = int(r["firms"]), int(d_ind.loc[industry, "firms"])
             iy = zi_year.loc[(zone, industry)] if (zone, industry) in zi_year.index.droplevel(2) else pd.Series(dtype=float)
             entry = {"industry": industry, "firms": n_zi, "employees": int(r["employees"]),
-                     "density_per_km2": _num(n_zi / area if area else None, 4),
-                     "employees_per_km2": _num(r["employees"] / area if area else None, 3),
-                     "share": _num(n_zi / n_z), "lq": _num(lq(n_zi, n_z, n_i, n_all), 4),
+                     "density_per_km2": _num(n_zi / area if area else None),
+                     "employees_per_km2": _num(r["employees"] / area if area else None),
+                     "share": _num(n_zi / n_z), "lq": _num(lq(n_zi, n_z, n_i, n_all)),
                      "lq_counts": {"zone_industry": n_zi, "zone": n_z, "district_industry": n_i, "district": n_all},
                      "lq_reliable": n_zi >= min_count, **_growth(iy, year, span)}
             if include_output:
                 entry["output_value"] = money(r["output"])
             industries.append(entry)
         h = hhi(rows["firms"]) if n_z else None
-        zone_entry = {"zone": zone, "area_km2": _num(area, 4), "firms": n_z,
+        zone_entry = {"zone": zone, "area_km2": _num(area), "firms": n_z,
                       "employees": int(rows["employees"].sum()),
-                      "density_per_km2": _num(n_z / area if area else None, 4),
-                      "hhi": _num(h), "effective_industries": _num(1 / h if h else None, 4),
+                      "density_per_km2": _num(n_z / area if area else None),
+                      "hhi": _num(h), "effective_industries": _num(1 / h if h else None),
                       **_growth(years, year, span),
                       "firms_by_year": {int(y): int(c) for y, c in years.items() if year - history < y <= year},
                       "industries": industries}
@@ -154,7 +154,7 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
         district_industries.append(entry)
     h = hhi(d_ind["firms"]) if n_all else None
     district = {"firms": n_all, "employees": int(d_ind["employees"].sum()), "hhi": _num(h),
-                "effective_industries": _num(1 / h if h else None, 4), **_growth(d_year, year, span),
+                "effective_industries": _num(1 / h if h else None), **_growth(d_year, year, span),
                 "industries": district_industries}
     if include_output:
         district["output_value"] = money(d_ind["output"].sum())
