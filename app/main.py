@@ -23,6 +23,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(ogc.router)
+    from app.analytics import router as analytics_router
+    app.include_router(analytics_router)
     from app.enterprises import router as enterprises_router
     app.include_router(enterprises_router)
     return app
