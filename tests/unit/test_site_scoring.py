@@ -1,0 +1,152 @@
+"""Site scoring in gis/: transforms, weights, ranking, explanations, the 标准地 area rule, stability."""
+import numpy as np
+import pytest
+
+from gis.site_scoring import (Criterion, Transform, explain_gap, profile_area_window, score_sites,
+                              validate_criteria, zone_fit_level, DEFAULT_CRITERIA)
+from gis.site_sensitivity import scenario_weights, top_stability
+
+
+def test_linear_transform_is_one_at_best_zero_at_worst_and_clipped():
+    t = Transform("linear", best=500, worst=5000)
+    assert t.apply([500, 2750, 5000, 100, 9000]).tolist() == pytest.approx([1, 0.5, 0, 1, 0])
+    rising = Transform("linear", best=20, worst=0)
+    assert rising.apply([0, 5, 20, 40]).tolist() == pytest.approx([0, 0.25, 1, 1])
+
+
+def test_threshold_and_ideal_transforms():
+    below = Transform("threshold", threshold=3000, better="below")
+    above = Transform("threshold", threshold=2, better="above")
+    assert below.apply([2999, 3000, 3001]).tolist() == [1, 1, 0]
+    assert above.apply([1, 2, 5]).tolist() == [0, 1, 1]
+    ideal = Transform("ideal", ideal=50, tolerance=20)
+    assert ideal.apply([50, 40, 65, 70, 10]).tolist() == pytest.approx([1, 0.5, 0.25, 0, 0])
+
+
+def test_missing_raw_value_scores_zero():
+    assert Transform("linear", best=0, worst=10).apply([np.nan, 0]).tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("criteria, message", [
+    ((Criterion("station", 60, Transform("linear", best=0, worst=1)),
+      Criterion("price", 30, Transform("linear", best=0, worst=1))), "sum to 90"),
+    ((Criterion("station", 110, Transform("linear", best=0, worst=1)),
+      Criterion("price", -10, Transform("linear", best=0, worst=1))), "≥ 0"),
+    ((Criterion("metro", 100, Transform("linear", best=0, worst=1)),), "unknown criterion"),
+    ((Criterion("station", 50, Transform("linear", best=0, worst=1)),
+      Criterion("station", 50, Transform("linear", best=0, worst=1))), "twice"),
+    ((Criterion("station", 100, Transform("linear", best=1, worst=1)),), "different"),
+    ((Criterion("station", 100, Transform("ideal", ideal=1, tolerance=0)),), "tolerance"),
+    ((Criterion("station", 100, Transform("cubic")),), "unknown transform"),
+])
+def test_invalid_criteria_are_named(criteria, message):
+    with pytest.raises(ValueError, match=message):
+        validate_criteria(criteria)
+
+
+def test_default_criteria_are_valid():
+    validate_criteria(DEFAULT_CRITERIA)
+
+
+def _three_sites():
+    criteria = (Criterion("station", 50, Transform("linear", best=500, worst=5000)),
+                Criterion("same_industry", 20, Transform("threshold", threshold=2, better="above"), radius_m=1000),
+                Criterion("price", 30, Transform("ideal", ideal=100, tolerance=100)))
+    raw = {"station": np.array([550.0, 1500.0, 3000.0]), "same_industry": np.array([2.0, 1.0, 0.0]),
+           "price": np.array([150.0, 100.0, 260.0])}
+    return score_sites(raw, np.array(["parcel"] * 3), np.array(["A", "B", "C"]), criteria)
+
+
+def test_hand_computed_three_sites():
+    s = _three_sites()
+    # station: (5000 - d) / 4500; same industry: 1 if >= 2; price: 1 - |p - 100| / 100, clipped
+    expected_a = 50 * (5000 - 550) / 4500 + 20 * 1 + 30 * 0.5
+    expected_b = 50 * (5000 - 1500) / 4500 + 20 * 0 + 30 * 1.0
+    expected_c = 50 * (5000 - 3000) / 4500 + 0 + 0
+    assert s.total.tolist() == pytest.approx([expected_a, expected_b, expected_c])
+    assert s.order.tolist() == [0, 1, 2]
+    assert s.contribution.sum(axis=1).tolist() == pytest.approx(s.total.tolist())
+
+
+def test_ties_break_by_id_so_rankings_are_reproducible():
+    c = (Criterion("price", 100, Transform("linear", best=0, worst=100)),)
+    s = score_sites({"price": np.array([10.0, 10.0, 5.0])}, np.array(["parcel"] * 3), np.array(["Z", "M", "A"]), c)
+    assert s.order.tolist() == [2, 1, 0]
+
+
+def test_buildings_use_their_own_price_transform():
+    c = (Criterion("price", 100, Transform("linear", best=50, worst=400),
+                   building_transform=Transform("linear", best=0.8, worst=3.5)),)
+    s = score_sites({"price": np.array([50.0, 0.8])}, np.array(["parcel", "building"]), np.array(["p", "b"]), c)
+    assert s.total.tolist() == pytest.approx([100, 100])
+
+
+def test_explanation_names_the_decisive_criteria_and_the_offsets():
+    s = _three_sites()
+    why = explain_gap(s, 0, 1, ("#1 A", "#2 B"))
+    assert why["gap_points"] == pytest.approx(s.total[0] - s.total[1], abs=0.01)
+    assert [p["criterion"] for p in why["decisive"]] == ["same_industry", "station"]
+    assert why["decisive"][0]["points"] == pytest.approx(20)
+    assert [p["criterion"] for p in why["offsets"]] == ["price"]
+    assert why["offsets"][0]["points"] == pytest.approx(-15)
+    assert "same-industry firms +20.00" in why["text"] and "offset by price -15.00" in why["text"]
+
+
+def test_profile_area_window_from_intensity():
+    lo, hi, text = profile_area_window(35000, 40, 700)
+    assert (lo, hi) == (40, pytest.approx(50))
+    lo, hi, _ = profile_area_window(35000, None, 700)
+    assert (lo, hi) == (pytest.approx(40), pytest.approx(50))
+    lo, hi, text = profile_area_window(14000, 50, 700)
+    assert lo > hi and "impossible" in text and "35000" in text
+    assert profile_area_window(None, 30, 700)[:2] == (30, None)
+
+
+def test_zone_fit_levels():
+    assert zone_fit_level("ic", "it", {"ai", "software", "iot"}, ["it"]) == 1.0
+    assert zone_fit_level("ic", "it", {"ai", "software", "iot"}, ["ic", "trade"]) == 1.0
+    assert zone_fit_level("ic", "it", {"ai", "software", "iot"}, ["software"]) == 0.5
+    assert zone_fit_level("ic", "it", {"ai", "software", "iot"}, ["logistics"]) == 0.0
+
+
+def test_scenarios_renormalise_to_100():
+    W, n_oat = scenario_weights(np.array([50.0, 30.0, 20.0, 0.0]), 0.1, 10, 1)
+    assert n_oat == 6 and W.shape == (4, 16)
+    assert W.sum(axis=0) == pytest.approx(np.full(16, 100.0))
+    assert (W[3] == 0).all()
+    assert W[0, 0] == pytest.approx(55 / 105 * 100)
+
+
+def test_stability_of_a_dominant_and_a_fragile_top():
+    rng = np.random.default_rng(3)
+    score = rng.uniform(0, 0.5, size=(200, 3))
+    score[7] = [1, 1, 1]            # dominant: first under every weighting
+    score[8] = [0.95, 0.2, 0.2]     # strong on criterion 0 only
+    score[9] = [0.2, 0.2, 0.97]     # strong on criterion 2 only
+    ids = np.array([f"s{i:03d}" for i in range(200)])
+    weights = np.array([40.0, 20.0, 40.0])
+    s = score_sites({"station": score[:, 0], "price": score[:, 1], "highway": score[:, 2]}, np.array(["parcel"] * 200),
+                    ids, (Criterion("station", 40, Transform("linear", best=1, worst=0)),
+                          Criterion("price", 20, Transform("linear", best=1, worst=0)),
+                          Criterion("highway", 40, Transform("linear", best=1, worst=0))))
+    report = top_stability(s.score, weights, s.order, ids, top_n=5, samples=100, seed=5)
+    first = report["sites"][0]
+    assert first["id"] == "s007" and first["worst_rank"] == 1 and first["stayed_share"] == 1.0
+    assert report["scenarios"] == 6 + 100
+
+
+def test_stability_pruning_matches_brute_force():
+    rng = np.random.default_rng(11)
+    score = rng.uniform(0, 1, size=(500, 4))
+    weights = np.array([35.0, 25.0, 25.0, 15.0])
+    ids = np.array([f"x{i:04d}" for i in range(500)])
+    total = score @ weights
+    order = np.lexsort((ids, -np.round(total, 9)))
+    report = top_stability(score, weights, order, ids, top_n=5, samples=50, seed=2)
+    W, _ = scenario_weights(weights, 0.1, 50, 2)
+    S = score @ W
+    for site in report["sites"]:
+        i = int(np.flatnonzero(ids == site["id"])[0])
+        ranks = 1 + (S > S[i] + 1e-9).sum(axis=0)
+        assert site["worst_rank"] == ranks.max()
+        assert site["stayed_one_at_a_time"] + site["stayed_joint"] == (ranks <= 5).sum()
