@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_load.add_argument("--enterprises", type=int, default=2000, help="synthetic enterprises (default 2000)")
     demo_load.add_argument("--seed", type=int, default=20210601, help="random seed (same seed, same rows)")
     demo_load.set_defaults(func=cmd_demo_load)
+    from app.sites_cli import add_site_commands
+    add_site_commands(imp_sub, demo_sub)
     return parser
 
 
