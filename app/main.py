@@ -27,4 +27,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(analytics_router)
     from app.enterprises import router as enterprises_router
     app.include_router(enterprises_router)
+    from app.sites import router as sites_router
+    app.include_router(sites_router)
     return app
