@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import auth, ogc, pages, problems, vendor
+from app import auth, exports, ogc, pages, problems, search, tiles, vendor
 from app.db import engine_for
 from app.settings import get_settings
 from app.web import WEB_DIR
@@ -23,6 +23,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(ogc.router)
+    app.include_router(tiles.router)
+    app.include_router(exports.router)
+    app.include_router(search.router)
     from app.analytics import router as analytics_router
     app.include_router(analytics_router)
     from app.enterprises import router as enterprises_router

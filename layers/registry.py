@@ -50,6 +50,8 @@ class Layer:
     # Label shown on the map, per language.
     label_zh: str = "name_zh"
     label_en: str = "name_en"
+    # Fields carried in vector tiles (still filtered by role); None: every field the role may see.
+    tile_fields: tuple[str, ...] | None = None
 
     @property
     def title(self) -> str:
@@ -67,6 +69,12 @@ def _names() -> tuple[Field, ...]:
 
 
 LAYERS: dict[str, Layer] = {}
+
+# Extra GeoJSON overlays of the public map (analytics and the like), appended by the modules that serve
+# them: {"id", "title_zh", "title_en", "url", "style"} and optionally "least_role" (default public).
+# `style` takes Leaflet path options, plus "by" (a property) and "colors" (value -> colour) like the layers.
+# /map lists each in its layer switcher, off by default, and fetches `url` when it is switched on.
+MAP_OVERLAYS: list[dict] = []
 
 
 def register(layer: Layer) -> Layer:
@@ -144,7 +152,8 @@ register(Layer(
      Field("source_crs", "string", "原坐标系"), Field("synthetic", "boolean", "示例数据")),
     id_column="uscc", order_by="t.uscc", label_zh="name", label_en="name",
     style={"radius": 4, "color": "#54278f", "fillColor": "#9e9ac8", "fillOpacity": 0.9, "weight": 1,
-           "cluster": True}))
+           "cluster": True},
+    tile_fields=("name", "industry_code", "plan_industry", "primary_zone", "employees", "output_value")))
 
 register(Layer(
     "sites", "招商地块与厂房", "Sites for investment",
