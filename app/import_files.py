@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,7 +153,9 @@ def read_features(data: bytes, suffix: str) -> RawTable:
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(io.BytesIO(data))
+        with warnings.catch_warnings():  # in-memory files have no extension for GDAL to check
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(io.BytesIO(data))
     except Exception as exc:
         raise ImportFileError(f"not a readable {suffix[1:]} file: {str(exc).splitlines()[0]}") from None
     if frame.empty:

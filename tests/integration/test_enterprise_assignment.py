@@ -1,0 +1,198 @@
+"""Zone assignment in PostGIS: overlapping clusters, zone edits, and the enterprises collection."""
+import pytest
+from shapely import wkb as shapely_wkb
+from sqlalchemy import text
+
+from app.assignment import assign_all, preview_zone_change, reassign_changed_area
+from app.enterprises import import_enterprises
+from tests.integration.test_import_enterprises import codes, csv_bytes
+
+HUAXIN_CLUSTERS = ["cluster-expo", "cluster-logistics", "cluster-manufacturing"]
+
+
+@pytest.fixture(scope="module")
+def triple_point(engine):
+    """A point of 华新镇 inside all three clusters that list it, away from parks and the corridor."""
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text(
+            "WITH shared AS (SELECT ST_Intersection(ST_Intersection(a.geom, b.geom), c.geom) AS g "
+            "FROM zones a, zones b, zones c WHERE a.id = 'cluster-expo' AND b.id = 'cluster-logistics' "
+            "AND c.id = 'cluster-manufacturing'), others AS (SELECT ST_Union(geom) AS g FROM zones "
+            "WHERE id NOT IN ('cluster-expo', 'cluster-logistics', 'cluster-manufacturing')) "
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(ST_Difference(shared.g, others.g)) AS p "
+            "FROM shared, others) q")).one()
+    return lon, lat
+
+
+@pytest.fixture(scope="module")
+def huaxin_firms(engine, triple_point):
+    """A logistics firm (all three clusters target logistics) and an exhibition firm there."""
+    logistics, expo = codes(201, 2)
+    lon, lat = triple_point
+    data = csv_bytes([[logistics, "华新快递", "6020", lon, lat, "", "", "", ""],
+                      [expo, "华新会展服务", "7281", lon, lat, "", "", "", ""]])
+    assert import_enterprises(engine, data, "huaxin.csv").inserted == 2
+    return logistics, expo
+
+
+def stored(engine_or_conn, uscc):
+    sql = text("SELECT zones, primary_zone, primary_reason FROM enterprises WHERE uscc = :u")
+    if hasattr(engine_or_conn, "connect"):
+        with engine_or_conn.connect() as conn:
+            return conn.execute(sql, {"u": uscc}).one()
+    return engine_or_conn.execute(sql, {"u": uscc}).one()
+
+
+def test_an_enterprise_in_the_triple_part_of_huaxin_is_in_all_three_clusters(engine, huaxin_firms):
+    logistics, expo = huaxin_firms
+    zones, primary, reason = stored(engine, logistics)
+    assert sorted(zones) == HUAXIN_CLUSTERS
+    # All three target logistics: the smallest cluster wins, and the reason says so.
+    with engine.connect() as conn:
+        smallest = conn.execute(text("SELECT id FROM zones WHERE id = ANY(:z) ORDER BY area_km2 LIMIT 1"),
+                                {"z": HUAXIN_CLUSTERS}).scalar_one()
+    assert primary == smallest
+    assert "logistics fits" in reason and "most specific of 3 containing zones" in reason
+    zones, primary, reason = stored(engine, expo)
+    assert sorted(zones) == HUAXIN_CLUSTERS and primary == "cluster-expo"
+    assert "expo fits 商贸会展组团 (cluster); the only fitting one of 3 containing zones" == reason
+
+
+@pytest.mark.parametrize("zone", HUAXIN_CLUSTERS)
+def test_each_of_the_three_clusters_lists_it_through_the_zones_filter(client, huaxin_firms, zone):
+    ids = {f["id"] for f in client.get(f"/collections/enterprises/items?zones={zone}&limit=1000").json()["features"]}
+    assert set(huaxin_firms) <= ids
+
+
+def test_property_filters_on_plan_industry_town_and_primary_zone(client, huaxin_firms):
+    logistics, expo = huaxin_firms
+    by_industry = client.get("/collections/enterprises/items?plan_industry=expo&limit=1000").json()["features"]
+    assert expo in {f["id"] for f in by_industry} and logistics not in {f["id"] for f in by_industry}
+    assert all(f["properties"]["plan_industry"] == "expo" for f in by_industry)
+    by_town = client.get("/collections/enterprises/items?town=huaxin&limit=1000").json()["features"]
+    assert {logistics, expo} <= {f["id"] for f in by_town}
+    assert all(f["properties"]["town"] == "huaxin" for f in by_town)
+    by_primary = client.get("/collections/enterprises/items?primary_zone=cluster-expo&limit=1000").json()["features"]
+    assert expo in {f["id"] for f in by_primary} and logistics not in {f["id"] for f in by_primary}
+
+
+def test_output_value_is_confidential(client, engine, huaxin_firms):
+    logistics, _ = huaxin_firms
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enterprises SET output_value = 4321.5 WHERE uscc = :u"), {"u": logistics})
+    public_items = client.get("/collections/enterprises/items?limit=5").json()["features"]
+    assert public_items and all("output_value" not in f["properties"] for f in public_items)
+    public_one = client.get(f"/collections/enterprises/items/{logistics}").json()
+    assert "output_value" not in public_one["properties"] and public_one["properties"]["name"] == "华新快递"
+    assert "4321.5" not in client.get(f"/collections/enterprises/items/{logistics}?f=html").text
+    assert client.get("/collections/enterprises/items?output_value=4321.5").status_code == 400
+    from app.auth import add_user
+
+    add_user(engine, "ent_investment2", "investment", "invest-pass-2")
+    token = client.post("/auth/token", data={"username": "ent_investment2", "password": "invest-pass-2"}).json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    staff_one = client.get(f"/collections/enterprises/items/{logistics}", headers=auth).json()
+    assert staff_one["properties"]["output_value"] == 4321.5
+    staff_items = client.get("/collections/enterprises/items?limit=5", headers=auth).json()["features"]
+    assert all("output_value" in f["properties"] for f in staff_items)
+
+
+def _shrunk(conn, zone_id, lon, lat, radius_m=1500):
+    """The zone's geometry with a hole cut around a point (a typical boundary edit)."""
+    return bytes(conn.execute(text(
+        "SELECT ST_AsBinary(ST_Multi(ST_Difference(geom, ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
+        "::geography, :r)::geometry))) FROM zones WHERE id = :id"), {"x": lon, "y": lat, "r": radius_m,
+                                                                   "id": zone_id}).scalar_one())
+
+
+def test_a_zone_edit_reassigns_only_the_changed_area_and_preview_matches(engine, huaxin_firms, triple_point):
+    logistics, expo = huaxin_firms
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            old = bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM zones WHERE id = 'cluster-logistics'"))
+                        .scalar_one())
+            new = _shrunk(conn, "cluster-logistics", *triple_point)
+            version_before = conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises'")
+                                          ).scalar_one()
+            preview = preview_zone_change(conn, "cluster-logistics", new)
+            assert stored(conn, logistics)[1] == "cluster-logistics"  # the preview wrote nothing
+            conn.execute(text("UPDATE zones SET geom = ST_SetSRID(ST_GeomFromWKB(:g), 4326) "
+                              "WHERE id = 'cluster-logistics'"), {"g": new})
+            impact = reassign_changed_area(conn, old, new)
+            assert impact == preview
+            assert {logistics, expo} <= set(impact["left"]["cluster-logistics"])
+            moved = {c["uscc"]: c for c in impact["primary_changed"]}
+            assert moved[logistics]["from"] == "cluster-logistics" and moved[logistics]["to"] == "cluster-expo"
+            assert moved[logistics]["name"] == "华新快递" and "logistics fits 商贸会展组团" in moved[logistics]["reason"]
+            assert expo not in moved  # still primary in cluster-expo
+            zones, primary, _ = stored(conn, logistics)
+            assert sorted(zones) == ["cluster-expo", "cluster-manufacturing"] and primary == "cluster-expo"
+            # Only enterprises inside the removed disc can have changed.
+            disc = shapely_wkb.loads(old).difference(shapely_wkb.loads(new))
+            from shapely.geometry import Point
+            for uscc in impact["left"]["cluster-logistics"]:
+                x, y = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM enterprises WHERE uscc = :u"),
+                                    {"u": uscc}).one()
+                assert disc.buffer(1e-9).covers(Point(x, y))
+            assert conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises'")
+                                ).scalar_one() > version_before
+            # Putting the zone back restores the assignment.
+            conn.execute(text("UPDATE zones SET geom = ST_SetSRID(ST_GeomFromWKB(:g), 4326) "
+                              "WHERE id = 'cluster-logistics'"), {"g": old})
+            back = reassign_changed_area(conn, new, old)
+            assert {logistics, expo} <= set(back["entered"]["cluster-logistics"])
+            assert stored(conn, logistics)[1] == "cluster-logistics"
+        finally:
+            trans.rollback()
+
+
+def test_deleting_a_zone_preview_lists_everyone_who_leaves(engine, huaxin_firms):
+    logistics, expo = huaxin_firms
+    with engine.connect() as conn:
+        impact = preview_zone_change(conn, "cluster-expo", None)
+        members = {r[0] for r in conn.execute(text("SELECT uscc FROM enterprises WHERE 'cluster-expo' = ANY(zones)"))}
+    assert set(impact["left"]["cluster-expo"]) == members
+    assert {c["uscc"] for c in impact["primary_changed"]} >= {expo}
+    assert not impact["entered"]
+    with pytest.raises(LookupError):
+        with engine.connect() as conn:
+            preview_zone_change(conn, "no-such-zone", None)
+
+
+def test_assign_all_repairs_a_stale_assignment(engine, huaxin_firms):
+    logistics, _ = huaxin_firms
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.execute(text("UPDATE enterprises SET zones = '{}', primary_zone = NULL WHERE uscc = :u"),
+                         {"u": logistics})
+            assert assign_all(conn) == 1
+            assert sorted(stored(conn, logistics)[0]) == HUAXIN_CLUSTERS
+            assert assign_all(conn) == 0
+        finally:
+            trans.rollback()
+
+
+def test_an_edit_that_changes_which_cluster_is_smaller_reassigns_far_from_the_edit(engine, huaxin_firms):
+    """Growing 智慧物流组团 in the far south-west makes it larger than 商贸会展组团: the firm in 华新镇,
+    nowhere near the changed area, must move its primary zone by the area tie-break."""
+    logistics, _ = huaxin_firms
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            old = bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM zones WHERE id = 'cluster-logistics'"))
+                        .scalar_one())
+            new = bytes(conn.execute(text(
+                "SELECT ST_AsBinary(ST_Multi(ST_Union(a.geom, b.geom))) FROM zones a, zones b "
+                "WHERE a.id = 'cluster-logistics' AND b.id = 'cluster-green'")).scalar_one())
+            preview = preview_zone_change(conn, "cluster-logistics", new)
+            conn.execute(text("UPDATE zones SET geom = ST_SetSRID(ST_GeomFromWKB(:g), 4326) "
+                              "WHERE id = 'cluster-logistics'"), {"g": new})
+            impact = reassign_changed_area(conn, old, new, zone_id="cluster-logistics")
+            assert impact == preview
+            moved = {c["uscc"]: c for c in impact["primary_changed"]}
+            assert moved[logistics]["to"] == "cluster-expo"
+            assert stored(conn, logistics)[1] == "cluster-expo"
+        finally:
+            trans.rollback()
