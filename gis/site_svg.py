@@ -50,9 +50,9 @@ def site_map_svg(site_m: BaseGeometry, stations: list[tuple[str, BaseGeometry]],
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="#f7f5ef" stroke="#999"/>']
     for name, geom in zones:
-        clipped = geom.intersection(frame)
+        clipped = geom.boundary.intersection(frame)  # outline first, so the frame edge is not drawn
         if not clipped.is_empty:
-            out.append(f'<path d="{path(clipped.boundary if clipped.geom_type != "LineString" else clipped)}" '
+            out.append(f'<path d="{path(clipped)}" '
                        f'fill="none" stroke="#41ab5d" stroke-dasharray="5 3" stroke-width="1"><title>{escape(name)}</title></path>')
     for name, mode, line in routes:
         clipped = line.intersection(frame)

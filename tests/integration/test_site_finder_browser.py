@@ -1,0 +1,55 @@
+"""/sites/finder in headless Chromium: sign in, search, see ranked rows and polygons on the map."""
+import pytest
+from sqlalchemy import text
+
+from app.auth import add_user
+from app.sites_import import load_demo_sites
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo(engine):
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM sites"))
+    load_demo_sites(engine, count=150, seed=3)
+    add_user(engine, "finder-staff", "investment", "finder-staff-pw")
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM sites WHERE synthetic"))
+
+
+def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
+    page.goto(f"{live_server}/sites/finder")
+    page.fill("input[name=username]", "finder-staff")
+    page.fill("input[name=password]", "finder-staff-pw")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("text=Signed in as finder-staff")
+    page.select_option("select[name=industry]", "newmat")
+    page.fill("input[name=area_min]", "10")
+    page.click("#run")
+    page.wait_for_selector("#ranked tbody tr")
+    rows = page.locator("#ranked tbody tr")
+    assert rows.count() > 3
+    ranks = [int(rows.nth(i).locator("td").nth(1).inner_text()) for i in range(rows.count())]
+    assert ranks == list(range(1, len(ranks) + 1))
+    scores = [float(rows.nth(i).locator("td").nth(9).inner_text()) for i in range(rows.count())]
+    assert scores == sorted(scores, reverse=True)
+    assert "ranks higher by" in rows.nth(1).locator("td.why").inner_text()
+    assert page.locator("#sites-map path.leaflet-interactive").count() >= rows.count()
+    assert "meet the constraints" in page.inner_text("#status")
+    assert page.locator("#stability table tr").count() == 6  # header + top 5
+
+
+def test_impossible_search_says_which_constraint_emptied_it(page, live_server, demo):
+    page.goto(f"{live_server}/sites/finder")
+    page.fill("input[name=username]", "finder-staff")
+    page.fill("input[name=password]", "finder-staff-pw")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("text=Signed in as finder-staff")
+    page.select_option("select[name=industry]", "ic")
+    page.fill("input[name=area_min]", "100000")
+    page.click("#run")
+    page.wait_for_selector("#status.error")
+    assert "No site: no site meets 'area 100000–∞ 亩'" in page.inner_text("#status")
+    assert page.locator("#ranked").count() == 0

@@ -1,0 +1,234 @@
+/* Site finder page: sign in, build the search body, show ranked sites on a map and in a table,
+   export the shortlist, open briefs, save and re-run searches. No CDN, no framework. */
+(function () {
+  "use strict";
+  const cfg = window.SITE_FINDER;
+  const $ = (sel) => document.querySelector(sel);
+  const form = $("#criteria-form");
+  let token = sessionStorage.getItem("qingpu_token");
+  let lastBody = null, lastResult = null;
+
+  // -- auth ---------------------------------------------------------------------------------------
+  function showUser() {
+    const user = sessionStorage.getItem("qingpu_user");
+    $("#who").textContent = token ? `Signed in as ${user}` : "Sign in (investment staff):";
+    $("#logout").hidden = !token;
+    for (const el of $("#login-form").querySelectorAll("input, button[type=submit]")) el.hidden = !!token;
+  }
+  $("#login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const data = new URLSearchParams(new FormData(ev.target));
+    const res = await fetch("/auth/token", {method: "POST", body: data});
+    const body = await res.json();
+    if (!res.ok) return status(body.detail || "sign-in failed", true);
+    token = body.access_token;
+    sessionStorage.setItem("qingpu_token", token);
+    sessionStorage.setItem("qingpu_user", data.get("username"));
+    showUser(); status(`signed in (${body.role})`); loadSaved();
+  });
+  $("#logout").addEventListener("click", () => { token = null; sessionStorage.clear(); showUser(); });
+
+  async function api(path, options = {}) {
+    const headers = Object.assign({"Authorization": `Bearer ${token}`}, options.headers || {});
+    const res = await fetch(path, Object.assign({}, options, {headers}));
+    if (!res.ok) {
+      let detail = res.statusText;
+      try { detail = (await res.json()).detail || detail; } catch (e) { /* not JSON */ }
+      throw new Error(`${res.status}: ${detail}`);
+    }
+    return res;
+  }
+  function status(text, error = false) { const el = $("#status"); el.textContent = text; el.className = error ? "error" : ""; }
+
+  // -- criteria editor ----------------------------------------------------------------------------
+  const PARAMS = {linear: ["best", "worst"], threshold: ["threshold", "better"], ideal: ["ideal", "tolerance"]};
+  function criterionRow(c) {
+    const row = document.createElement("div");
+    row.className = "crit"; row.dataset.id = c.id;
+    const t = c.transform;
+    row.innerHTML = `<span title="${c.label_en}">${c.label_zh}</span>
+      <input class="w" type="number" min="0" step="any" value="${c.weight}" aria-label="weight ${c.id}">
+      <span class="t"><select class="tt">${Object.keys(PARAMS).map((k) => `<option ${k === t.type ? "selected" : ""}>${k}</option>`).join("")}</select>
+      <input class="p1" size="5"> <input class="p2" size="5">
+      ${c.radius_m !== undefined ? `r <input class="r" size="5" value="${c.radius_m}">m` : ""}</span>`;
+    const [a, b] = PARAMS[t.type];
+    row.querySelector(".p1").value = t[a]; row.querySelector(".p2").value = t[b];
+    row.querySelector(".tt").addEventListener("change", (ev) => {
+      const [x, y] = PARAMS[ev.target.value];
+      row.querySelector(".p1").placeholder = x; row.querySelector(".p2").placeholder = y;
+      row.querySelector(".p1").value = ""; row.querySelector(".p2").value = y === "better" ? "below" : "";
+    });
+    row.querySelector(".w").addEventListener("input", weightSum);
+    return row;
+  }
+  for (const c of cfg.criteria) $("#criteria").appendChild(criterionRow(c));
+  function weightSum() {
+    const sum = [...document.querySelectorAll(".crit .w")].reduce((s, el) => s + (parseFloat(el.value) || 0), 0);
+    $("#weight-sum").textContent = `= ${Math.round(sum * 100) / 100} %`;
+    $("#weight-sum").style.color = Math.abs(sum - 100) > 0.01 ? "#b10026" : "#1a9850";
+  }
+  weightSum();
+
+  const num = (name) => { const v = form.elements[name].value; return v === "" ? null : Number(v); };
+  const checked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((el) => el.value);
+  const selected = (name) => [...form.elements[name].selectedOptions].map((o) => o.value);
+
+  function buildBody() {
+    const c = {};
+    const kinds = checked("kinds"); if (kinds.length) c.kinds = kinds;
+    const avail = checked("availability"); if (avail.length) c.availability = avail;
+    const uses = selected("land_uses"); if (uses.length) c.land_uses = uses;
+    const zones = selected("zones"); if (zones.length) c.zones = zones;
+    if (num("area_min") !== null || num("area_max") !== null)
+      c.area = {min: num("area_min"), max: num("area_max"), unit: form.elements.area_unit.value};
+    for (const k of ["max_station_m", "max_highway_m", "max_corridor_m"]) if (num(k) !== null) c[k] = num(k);
+    const excl = form.elements.exclude.value.trim();
+    if (excl) c.exclude = JSON.parse(excl);
+    const profile = {};
+    if (form.elements.industry.value) profile.industry = form.elements.industry.value;
+    if (num("investment_wan") !== null) profile.investment_wan = num("investment_wan");
+    if (num("land_need_mu") !== null) profile.land_need_mu = num("land_need_mu");
+    const criteria = [...document.querySelectorAll(".crit")].map((row) => {
+      const type = row.querySelector(".tt").value, [a, b] = PARAMS[type];
+      const t = {type};
+      t[a] = Number(row.querySelector(".p1").value);
+      t[b] = b === "better" ? row.querySelector(".p2").value : Number(row.querySelector(".p2").value);
+      const item = {id: row.dataset.id, weight: Number(row.querySelector(".w").value), transform: t};
+      const r = row.querySelector(".r"); if (r) item.radius_m = Number(r.value);
+      return item;
+    });
+    return {constraints: c, profile, criteria, limit: 100};
+  }
+
+  // -- map ----------------------------------------------------------------------------------------
+  const map = L.map("sites-map", {preferCanvas: false}).setView([31.15, 121.1], 11);
+  const context = L.layerGroup().addTo(map), results = L.featureGroup().addTo(map);
+  fetch("/collections/zones/items?limit=1000").then((r) => r.json()).then((fc) => {
+    L.geoJSON(fc, {style: (f) => ({color: f.properties.kind === "park" ? "#8856a7" : "#41ab5d", weight: 1,
+                                   fill: false, dashArray: "4 3"}), interactive: false}).addTo(context);
+  });
+  fetch("/collections/stations/items?limit=100").then((r) => r.json()).then((fc) => {
+    L.geoJSON(fc, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 4, color: "#e31a1c", fillColor: "#fff", fillOpacity: 1})
+      .bindTooltip(f.properties.name_zh)}).addTo(context);
+  });
+  fetch("/collections/corridor_routes/items?limit=100").then((r) => r.json()).then((fc) => {
+    const colors = {metro: "#e31a1c", expressway: "#ff7f00", highway: "#b15928", avenue: "#6a3d9a"};
+    L.geoJSON(fc, {style: (f) => ({color: colors[f.properties.mode] || "#555", weight: 2, opacity: 0.7}),
+                   interactive: false}).addTo(context);
+  });
+
+  // -- search and results -------------------------------------------------------------------------
+  const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[ch]));
+  form.addEventListener("submit", async (ev) => { ev.preventDefault(); await runSearch(); });
+
+  async function runSearch(body = null) {
+    if (!token) return status("sign in first", true);
+    try { lastBody = body || buildBody(); } catch (e) { return status(`excluded areas: ${e.message}`, true); }
+    status("searching…");
+    try {
+      const res = await api("/sites/search", {method: "POST", headers: {"Content-Type": "application/json"},
+                                              body: JSON.stringify(lastBody)});
+      show(await res.json());
+    } catch (e) { status(e.message, true); }
+  }
+
+  function show(r) {
+    lastResult = r;
+    const funnel = $("#funnel"); funnel.innerHTML = "";
+    funnel.insertAdjacentHTML("beforeend", `<li>all sites: ${r.total_sites}</li>`);
+    for (const f of r.funnel) funnel.insertAdjacentHTML("beforeend", `<li>${esc(f.label)} → ${f.remaining}</li>`);
+    if (r.profile) funnel.insertAdjacentHTML("beforeend", `<li class="muted">${esc(r.profile.rule)}</li>`);
+    status(r.emptied_by ? `No site: ${r.emptied_by.message}` : `${r.count} site(s) meet the constraints; top ${r.returned} ranked (${r.elapsed_ms} ms)`,
+           !!r.emptied_by);
+    results.clearLayers();
+    const crit = r.criteria.map((c) => c.id);
+    let html = `<table class="data" id="ranked"><thead><tr><th>✓</th><th>#</th><th>编号 ID</th><th>名称</th><th>类型</th><th>用地</th>
+      <th>面积 亩</th><th>价格</th><th>最近车站</th><th>总分</th>${r.criteria.map((c) => `<th title="${esc(c.describe)}">${esc(c.label_zh)} ${c.weight}%</th>`).join("")}
+      <th>为何排在后面 Why below</th><th></th></tr></thead><tbody>`;
+    for (const s of r.results) {
+      html += `<tr data-id="${esc(s.id)}"><td><input type="checkbox" class="pick" value="${esc(s.id)}"></td><td>${s.rank}</td><td>${esc(s.id)}</td>
+        <td>${esc(s.name)}</td><td>${s.kind}</td><td>${s.land_use}</td><td>${s.area_mu.toFixed(1)}</td><td>${s.price ?? "—"} ${s.price_unit}</td>
+        <td>${esc(s.station)} ${s.station_m} m</td><td><b>${s.score.toFixed(1)}</b></td>
+        ${s.criteria.map((c) => `<td title="${esc(c.note)}; score ${c.score}">${c.contribution.toFixed(1)}</td>`).join("")}
+        <td class="why">${esc(s.why_below ? s.why_below.text : "")}</td><td><button type="button" class="brief" data-id="${esc(s.id)}">简报 Brief</button></td></tr>`;
+      const shade = Math.max(0.15, 1 - (s.rank - 1) / Math.max(r.results.length, 1));
+      L.geoJSON(s.geometry, {style: {color: "#08306b", weight: 1, fillColor: "#1f78b4", fillOpacity: 0.25 + 0.6 * shade}})
+        .bindPopup(`#${s.rank} ${esc(s.name)}<br>${s.score.toFixed(1)} points`).addTo(results)
+        .on("click", () => highlight(s.id));
+    }
+    html += "</tbody></table>";
+    $("#results").innerHTML = r.results.length ? html : "";
+    if (r.results.length) map.fitBounds(results.getBounds(), {maxZoom: 14, padding: [20, 20]});
+    for (const b of document.querySelectorAll("button.brief")) b.addEventListener("click", () => openBrief(b.dataset.id));
+    showStability(r.sensitivity);
+  }
+
+  function highlight(id) {
+    for (const tr of document.querySelectorAll("#ranked tr")) tr.classList.toggle("sel", tr.dataset.id === id);
+  }
+
+  function showStability(s) {
+    const el = $("#stability");
+    if (!s || !s.sites.length) { el.innerHTML = ""; return; }
+    el.innerHTML = `<h3>前${s.top_n}名稳定性 Top-${s.top_n} stability (weights ±${s.step * 100}%)</h3>
+      <p class="muted small">${esc(s.method)}. The top-${s.top_n} set is unchanged in ${s.top_set_unchanged} of ${s.scenarios} scenarios.</p>
+      <table class="data"><tr><th>#</th><th>ID</th><th>stays in top ${s.top_n}</th><th>worst rank</th></tr>
+      ${s.sites.map((x) => `<tr><td>${x.base_rank}</td><td>${esc(x.id)}</td><td>${Math.round(x.stayed_share * 100)} %</td><td>${x.worst_rank}</td></tr>`).join("")}</table>`;
+  }
+
+  // -- exports, briefs ----------------------------------------------------------------------------
+  const picked = () => { const ids = [...document.querySelectorAll(".pick:checked")].map((el) => el.value); return ids.length ? ids : null; };
+  async function download(format) {
+    if (!lastBody) return status("run a search first", true);
+    try {
+      const res = await api("/sites/export", {method: "POST", headers: {"Content-Type": "application/json"},
+                                              body: JSON.stringify({search: lastBody, ids: picked(), format})});
+      const blob = await res.blob();
+      const name = (res.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob); a.download = name ? name[1] : `sites.${format}`;
+      document.body.appendChild(a); a.click(); a.remove();
+    } catch (e) { status(e.message, true); }
+  }
+  $("#export-csv").addEventListener("click", () => download("csv"));
+  $("#export-gpkg").addEventListener("click", () => download("gpkg"));
+
+  async function openBrief(id) {
+    try {
+      const res = await api("/sites/brief", {method: "POST", headers: {"Content-Type": "application/json"},
+                                             body: JSON.stringify({search: lastBody, site_id: id})});
+      const html = await res.text();
+      const w = window.open("", "_blank");
+      if (!w) return status("allow pop-ups to open the brief", true);
+      w.document.open(); w.document.write(html); w.document.close();
+    } catch (e) { status(e.message, true); }
+  }
+
+  // -- saved searches -----------------------------------------------------------------------------
+  async function loadSaved() {
+    if (!token) return;
+    try {
+      const list = (await (await api("/sites/searches")).json()).searches;
+      $("#saved").innerHTML = list.length ? "<p><b>Saved searches</b></p>" + list.map((s) =>
+        `<div class="small">${esc(s.name)} <span class="muted">(${esc(s.owner)})</span> <button type="button" data-id="${s.id}" class="rerun">运行 Run</button></div>`).join("") : "";
+      for (const b of document.querySelectorAll("button.rerun")) b.addEventListener("click", async () => {
+        try {
+          const res = await api(`/sites/searches/${b.dataset.id}/run`);
+          const saved = list.find((s) => String(s.id) === b.dataset.id);
+          lastBody = saved.search; show(await res.json());
+        } catch (e) { status(e.message, true); }
+      });
+    } catch (e) { status(e.message, true); }
+  }
+  $("#save").addEventListener("click", async () => {
+    const name = form.elements.save_name.value.trim();
+    if (!name) return status("give the search a name", true);
+    try {
+      await api("/sites/searches", {method: "POST", headers: {"Content-Type": "application/json"},
+                                    body: JSON.stringify({name, search: buildBody()})});
+      status(`saved “${name}”`); loadSaved();
+    } catch (e) { status(e.message, true); }
+  });
+
+  showUser(); loadSaved();
+})();
