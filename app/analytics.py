@@ -120,12 +120,16 @@ ZONE_PARAMS = {"min_count": (_int_in(1, 1000), metrics.MIN_COUNT), "year": (_int
                "span": (_int_in(1, 50), 5), "kind": (_choice("core", "corridor", "cluster", "park"), None)}
 
 
+# Umbrella industries with children (it, beidou_rs, newenergy) also get rolled-up rows.
+_GROUPS = {p.id: data.industry_family(p.id)[1:] for p in PLAN_INDUSTRIES if data.industry_family(p.id)[1:]}
+
+
 def _zones(conn, params, show_output):
     zones = [z for z in data.zones_table(conn) if params["kind"] in (None, z["kind"])]
     zone_tally, district_tally = data.tallies(conn)
     result = metrics.zone_metrics(zone_tally, district_tally, {z["id"]: z["area_km2"] for z in zones},
                                   min_count=params["min_count"], year=params["year"], span=params["span"],
-                                  include_output=show_output)
+                                  include_output=show_output, groups=_GROUPS)
     by_id = {m["zone"]: m for m in result["zones"]}
     features = []
     for z in zones:
@@ -142,6 +146,8 @@ def _zones(conn, params, show_output):
                          "lq": "(zone industry / zone all) / (district industry / district all), by firm counts",
                          "lq_reliable": f"false when the zone-industry count is below min_count ({params['min_count']})",
                          "hhi": "sum of squared firm shares over plan industries plus 'other'",
+                         "group": "true on rolled-up rows of an umbrella industry (itself and its children); "
+                                  "HHI and totals use the other rows only",
                          "area": "zones.area_km2, measured in EPSG:4549",
                          "growth": "firms established in (year - span, year]; stock growth per year of surviving firms"}}}
 

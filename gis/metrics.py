@@ -31,6 +31,7 @@ __all__ = ["OTHER", "MIN_COUNT", "tally_firms", "zone_metrics", "lq", "hhi"]
 OTHER = "other"  # firms with no plan industry
 MIN_COUNT = 5
 NO_YEAR = -1
+_ROLLED = "*"  # internal suffix of rolled-up group labels (plan industry ids never hold it)
 _COLUMNS = ["industry", "year", "firms", "employees", "output"]
 
 
@@ -77,6 +78,26 @@ def tally_firms(industry, employees, output, established, member_firm, member_zo
     return zones, district
 
 
+def _rolled(labels) -> np.ndarray:
+    return np.fromiter((str(v).endswith(_ROLLED) for v in labels), dtype=bool, count=len(labels))
+
+
+def _with_groups(tally: pd.DataFrame, groups: dict) -> pd.DataFrame:
+    """The tally plus rolled-up rows per group, labelled "<group>*": members and the umbrella's own
+    firms (e.g. firms coded to "it" itself) summed. The umbrella's own rows stay as a leaf."""
+    if not groups:
+        return tally
+    extra = []
+    for group, members in groups.items():
+        part = tally[tally["industry"].isin([group, *members])]
+        if len(part):
+            keys = [c for c in ("zone", "year") if c in part.columns]
+            rolled = part.groupby(keys, sort=False)[["firms", "employees", "output"]].sum().reset_index()
+            rolled["industry"] = group + _ROLLED
+            extra.append(rolled)
+    return pd.concat([tally, *extra], ignore_index=True)[tally.columns] if extra else tally
+
+
 def _growth(by_year: pd.Series, year: int, span: int) -> dict:
     """by_year: firms per year established (NO_YEAR excluded by the caller)."""
     now = int(by_year[by_year.index <= year].sum())
@@ -93,21 +114,30 @@ def _num(v, digits=6):
 
 def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_km2: dict[str, float], *,
                  min_count: int = MIN_COUNT, year: int | None = None, span: int = 5,
-                 include_output: bool = True, history: int = 10) -> dict:
-    """Metrics per zone and per (zone, industry), and district figures, as plain JSON-ready dicts."""
+                 include_output: bool = True, history: int = 10, groups: dict | None = None) -> dict:
+    """Metrics per zone and per (zone, industry), and district figures, as plain JSON-ready dicts.
+
+    ``groups`` maps an umbrella id to its member industries (e.g. it -> ic, ai, software, iot): each
+    gets rolled-up rows marked ``"group": true`` beside the members; HHI uses the members only.
+    """
     if min_count < 1 or span < 1:
         raise ValueError("min_count and span must be at least 1")
+    groups = groups or {}
+    zone_tally = _with_groups(zone_tally, groups)
+    district_tally = _with_groups(district_tally, groups)
     known_years = district_tally.loc[district_tally["year"] != NO_YEAR, "year"]
     if year is None:
         year = int(known_years.max()) if len(known_years) else 0
 
     d_ind = district_tally.groupby("industry")[["firms", "employees", "output"]].sum()
-    n_all = int(d_ind["firms"].sum())
+    d_leaves = d_ind.loc[~_rolled(d_ind.index)]
+    n_all = int(d_leaves["firms"].sum())
     z_ind = zone_tally.groupby(["zone", "industry"])[["firms", "employees", "output"]].sum()
     dated = zone_tally[zone_tally["year"] != NO_YEAR]
-    z_year = dated.groupby(["zone", "year"])["firms"].sum()
+    z_year = dated[~_rolled(dated["industry"])].groupby(["zone", "year"])["firms"].sum()
     zi_year = dated.groupby(["zone", "industry", "year"])["firms"].sum()
-    d_year = district_tally[district_tally["year"] != NO_YEAR].groupby("year")["firms"].sum()
+    d_dated = district_tally[district_tally["year"] != NO_YEAR]
+    d_year = d_dated[~_rolled(d_dated["industry"])].groupby("year")["firms"].sum()
     di_year = district_tally[district_tally["year"] != NO_YEAR].groupby(["industry", "year"])["firms"].sum()
 
     def money(v):
@@ -117,45 +147,48 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
     for zone in sorted(areas_km2):
         area = areas_km2[zone]
         rows = z_ind.loc[zone] if zone in z_ind.index.get_level_values(0) else z_ind.iloc[0:0].droplevel(0)
-        n_z = int(rows["firms"].sum())
+        leaves = rows.loc[~_rolled(rows.index)]
+        n_z = int(leaves["firms"].sum())
         years = z_year.loc[zone] if zone in z_year.index.get_level_values(0) else pd.Series(dtype=float)
         industries = []
         for industry, r in rows.sort_values("firms", ascending=False).iterrows():
             n_zi, n_i = int(r["firms"]), int(d_ind.loc[industry, "firms"])
             iy = zi_year.loc[(zone, industry)] if (zone, industry) in zi_year.index.droplevel(2) else pd.Series(dtype=float)
-            entry = {"industry": industry, "firms": n_zi, "employees": int(r["employees"]),
+            entry = {"industry": industry.removesuffix(_ROLLED), "firms": n_zi, "employees": int(r["employees"]),
                      "density_per_km2": _num(n_zi / area if area else None),
                      "employees_per_km2": _num(r["employees"] / area if area else None),
                      "share": _num(n_zi / n_z), "lq": _num(lq(n_zi, n_z, n_i, n_all)),
                      "lq_counts": {"zone_industry": n_zi, "zone": n_z, "district_industry": n_i, "district": n_all},
-                     "lq_reliable": n_zi >= min_count, **_growth(iy, year, span)}
+                     "lq_reliable": n_zi >= min_count, "group": industry.endswith(_ROLLED),
+                     **_growth(iy, year, span)}
             if include_output:
                 entry["output_value"] = money(r["output"])
             industries.append(entry)
-        h = hhi(rows["firms"]) if n_z else None
+        h = hhi(rows.loc[~_rolled(rows.index), "firms"]) if n_z else None
         zone_entry = {"zone": zone, "area_km2": _num(area), "firms": n_z,
-                      "employees": int(rows["employees"].sum()),
+                      "employees": int(leaves["employees"].sum()),
                       "density_per_km2": _num(n_z / area if area else None),
                       "hhi": _num(h), "effective_industries": _num(1 / h if h else None),
                       **_growth(years, year, span),
                       "firms_by_year": {int(y): int(c) for y, c in years.items() if year - history < y <= year},
                       "industries": industries}
         if include_output:
-            zone_entry["output_value"] = money(rows["output"].sum())
+            zone_entry["output_value"] = money(leaves["output"].sum())
         zones_out.append(zone_entry)
 
     district_industries = []
     for industry, r in d_ind.sort_values("firms", ascending=False).iterrows():
         iy = di_year.loc[industry] if industry in di_year.index.get_level_values(0) else pd.Series(dtype=float)
-        entry = {"industry": industry, "firms": int(r["firms"]), "employees": int(r["employees"]),
-                 "share": _num(r["firms"] / n_all if n_all else None), **_growth(iy, year, span)}
+        entry = {"industry": industry.removesuffix(_ROLLED), "firms": int(r["firms"]), "employees": int(r["employees"]),
+                 "share": _num(r["firms"] / n_all if n_all else None), "group": industry.endswith(_ROLLED),
+                 **_growth(iy, year, span)}
         if include_output:
             entry["output_value"] = money(r["output"])
         district_industries.append(entry)
-    h = hhi(d_ind["firms"]) if n_all else None
-    district = {"firms": n_all, "employees": int(d_ind["employees"].sum()), "hhi": _num(h),
+    h = hhi(d_leaves["firms"]) if n_all else None
+    district = {"firms": n_all, "employees": int(d_leaves["employees"].sum()), "hhi": _num(h),
                 "effective_industries": _num(1 / h if h else None), **_growth(d_year, year, span),
                 "industries": district_industries}
     if include_output:
-        district["output_value"] = money(d_ind["output"].sum())
+        district["output_value"] = money(d_leaves["output"].sum())
     return {"year": year, "span": span, "min_count": min_count, "zones": zones_out, "district": district}

@@ -102,6 +102,11 @@ def test_zone_counts_overlaps_and_lq_match_sql(client, engine, enterprises):
     assert ic["lq_counts"] == {"zone_industry": core_ic, "zone": zones["core"]["firms"],
                                "district_industry": ic_total, "district": total}
     assert ic["lq_reliable"] is True and body["metadata"]["parameters"]["min_count"] == 5
+    with engine.connect() as conn:
+        core_it = conn.execute(text("SELECT count(*) FROM enterprises WHERE 'core' = ANY(zones) "
+                                    "AND plan_industry IN ('it', 'ic', 'ai', 'software', 'iot')")).scalar()
+    it = next(e for e in zones["core"]["industries"] if e["industry"] == "it" and e["group"])
+    assert it["firms"] == core_it  # the umbrella 高端信息技术 rolls up its children
     small = [e for p in zones.values() for e in p["industries"] if e["firms"] < 5]
     assert small and all(e["lq_reliable"] is False for e in small)
 

@@ -93,3 +93,16 @@ def test_a_zone_with_no_firms_has_zero_counts_and_no_ratios():
     m = zone_metrics(zt, dt, {"A": 1.0, "EMPTY": 3.0})
     empty = _zone(m, "EMPTY")
     assert empty["firms"] == 0 and empty["hhi"] is None and empty["industries"] == []
+
+
+def test_groups_roll_up_members_beside_them_and_leave_hhi_and_totals_alone():
+    plain = _metrics()
+    m = _metrics(groups={"health_it": ["ic", "biomed"]})
+    a = _zone(m, "A")
+    rolled = next(e for e in a["industries"] if e["industry"] == "health_it")
+    # A: ic 3 + biomed 1 = 4 of 5 ; district: 5 + 4 = 9 of 10 -> LQ (4/5)/(9/10)
+    assert rolled["group"] is True and rolled["firms"] == 4
+    assert rolled["lq"] == pytest.approx((4 / 5) / (9 / 10))
+    assert a["firms"] == 5 and a["hhi"] == pytest.approx(_zone(plain, "A")["hhi"])
+    assert m["district"]["firms"] == 10 and m["district"]["hhi"] == pytest.approx(0.42)
+    assert not _ind(a, "ic")["group"]

@@ -51,8 +51,9 @@
     if (lq >= 0.5) { return "#67a9cf"; } return "#2166ac";
   }
 
-  function industryEntry(props, industry) {
-    return (props.industries || []).filter(function (e) { return e.industry === industry; })[0] || null;
+  function industryEntry(props, industry) {  // an umbrella's rolled-up row first, else the plain row
+    var rows = (props.industries || []).filter(function (e) { return e.industry === industry; });
+    return rows.filter(function (e) { return e.group; })[0] || rows[0] || null;
   }
 
   // -- zones ----------------------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""The /analytics page in headless Chromium: charts and map layers are drawn from the API."""
+import pytest
+
+from tests.integration.test_analytics_api import enterprises, investment_headers  # noqa: F401  (SQL-inserted firms)
+
+pytestmark = pytest.mark.browser
+
+
+def _open(page, live_server):
+    page.goto(f"{live_server}/analytics")
+    page.wait_for_function("window.analyticsState && (window.analyticsState.ready || window.analyticsState.errors.length)",
+                           timeout=60000)
+    return page.evaluate("window.analyticsState")
+
+
+def test_analytics_page_draws_choropleth_hotspots_and_charts(page, live_server, enterprises):  # noqa: F811
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    external = []
+    page.on("request", lambda req: external.append(req.url) if not req.url.startswith((live_server, "data:")) else None)
+    state = _open(page, live_server)
+    assert state["errors"] == [] and errors == []
+    assert external == []  # Leaflet and Chart.js come from /vendor, no CDN
+    # map layers
+    assert state["layers"]["zones"] >= 7 and page.locator("path.zone-choropleth").count() == state["layers"]["zones"]
+    assert state["layers"]["hotspotsSignificant"] > 0
+    assert page.locator("path.hotspot-cell").count() == state["layers"]["hotspotsSignificant"]
+    assert state["layers"]["hexbins"] > 0 and state["layers"]["density"] is True
+    legend = page.locator(".hotspot-legend").inner_text()
+    assert "FDR: Benjamini-Hochberg" in legend and "9999 permutations" in legend
+    # charts: Chart.js instances bound to the two canvases, with data
+    assert state["charts"]["lq"] >= 7
+    assert state["charts"]["targets"] == 0  # public role: output-based progress is withheld, and listed why
+    assert page.evaluate("Chart.getChart('lq-chart').data.datasets[0].data.length") == state["charts"]["lq"]
+    assert page.locator("#targets-unmeasured li").count() == state["charts"]["targetsUnmeasured"]
+    assert "synthetic" in page.locator("#synthetic-note").inner_text()
+    # switching the zone colouring to density redraws the choropleth
+    page.select_option("#zone-metric", "density")
+    assert page.locator("path.zone-choropleth").count() == state["layers"]["zones"]
+
+
+def test_investment_staff_see_progress_bars_toward_the_targets(page, live_server, enterprises,  # noqa: F811
+                                                               investment_headers):  # noqa: F811
+    token = investment_headers["Authorization"].split(" ", 1)[1]
+    page.add_init_script(f"window.localStorage.setItem('qingpu_token', {token!r});")
+    state = _open(page, live_server)
+    assert state["errors"] == []
+    assert state["charts"]["targets"] >= 5  # the output-based targets (proxies)
+    bars = page.evaluate("Chart.getChart('targets-chart').data.datasets[0].data")
+    assert len(bars) == state["charts"]["targets"] and all(b >= 0 for b in bars)
+    unmeasured = page.locator("#targets-unmeasured").inner_text()
+    assert "每万人发明专利拥有量" in unmeasured and "not measurable" in unmeasured
