@@ -27,6 +27,14 @@ class LocalMap(folium.Map):
     default_css = [("leaflet_css", vendor.LEAFLET_CSS)]
 
 
+class PublicMap(LocalMap):
+    """The public map: Leaflet plus marker clustering, vector tiles and the page's own script, all local."""
+    default_js = [*LocalMap.default_js, ("markerclusterjs", vendor.MARKERCLUSTER_JS),
+                  ("vectorgrid", vendor.VECTORGRID_JS), ("qp_map_js", "/static/map.js")]
+    default_css = [*LocalMap.default_css, *((f"markercluster_css{i}", h) for i, h in enumerate(vendor.MARKERCLUSTER_CSS)),
+                   ("qp_map_css", "/static/map.css")]
+
+
 class LocalMarkerCluster(folium.plugins.MarkerCluster):
     default_js = [("markerclusterjs", vendor.MARKERCLUSTER_JS)]
     default_css = [(f"markercluster_css{i}", href) for i, href in enumerate(vendor.MARKERCLUSTER_CSS)]
@@ -73,8 +81,9 @@ def _style_for(layer: Layer):
     return style_function
 
 
-def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True) -> None:
-    group = folium.FeatureGroup(name=bilingual(layer.title_zh, layer.title_en), show=show)
+def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True,
+               title: tuple[str, str] | None = None) -> None:
+    group = folium.FeatureGroup(name=bilingual(*(title or (layer.title_zh, layer.title_en))), show=show)
     data = _with_labels(layer, collection)
     kwargs = dict(tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
                   popup=folium.GeoJsonPopup(fields=["details"], labels=False))
@@ -88,6 +97,21 @@ def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True)
     group.add_to(m)
 
 
+def _add_zone_groups(m: folium.Map, collection: dict) -> None:
+    """Zones as four switchable groups: the core, the corridor, the clusters, the parks."""
+    layer = LAYERS["zones"]
+    for kind, (zh, en) in ZONE_KIND_NAMES.items():
+        features = [f for f in collection["features"] if f["properties"].get("kind") == kind]
+        if features:
+            _add_layer(m, layer, {"type": "FeatureCollection", "features": features},
+                       title=(f"{zh} {ZONE_KIND_TITLES[kind][0]}", f"{en}: {ZONE_KIND_TITLES[kind][1]}"))
+
+
+ZONE_KIND_TITLES = {"core": ("新兴产业创新制造核", "innovation and manufacturing core"),
+                    "corridor": ("长三角数字干线", "digital corridor"), "cluster": ("五大组团", "town clusters"),
+                    "park": ("产业园区", "industrial parks")}
+
+
 def _legend() -> str:
     items = "".join(
         f'<div><i style="background:{ZONE_COLORS[k]}"></i>{bilingual(*ZONE_KIND_NAMES[k])}</div>' for k in ZONE_COLORS)
@@ -96,31 +120,19 @@ def _legend() -> str:
              "highway": ("沪青平公路", "Huqingping Highway"), "avenue": ("崧泽大道", "Songze Avenue")}
     lines = "".join(f'<div><i class="line" style="background:{routes[k]}"></i>{bilingual(*names[k])}</div>'
                     for k in names)
-    return (f'<div id="qp-legend" class="qp-panel"><div class="qp-title">{bilingual("图例", "Legend")}</div>'
-            f'{items}{lines}<div><i class="dot"></i>{bilingual("车站", "Station")}</div>'
+    return (f'<details id="qp-legend" class="qp-panel" open><summary class="qp-title">{bilingual("图例", "Legend")}'
+            f'</summary>{items}{lines}<div><i class="dot"></i>{bilingual("车站", "Station")}</div>'
+            f'<div><i class="dot ent"></i>{bilingual("企业（数字为聚合数量）", "Enterprises (numbers: merged count)")}</div>'
+            f'<div id="qp-legend-overlays"></div>'
             f'<div class="qp-note">{bilingual("镇街、通道与园区边界为示意", "Towns, routes and parks are schematic")}</div>'
-            f'</div>')
+            f'</details>')
 
 
-PAGE_CSS = """
-<style>
-html, body {margin:0; height:100%; font-family: "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;}
-body.lang-en .lang-zh, body:not(.lang-en) .lang-en {display:none;}
-.qp-panel {position:absolute; z-index:1000; background:rgba(255,255,255,.93); border-radius:6px;
-  box-shadow:0 1px 5px rgba(0,0,0,.35); padding:8px 10px; font-size:13px; line-height:1.5;}
-#qp-legend {bottom:28px; right:10px; max-width:46vw;}
-#qp-legend i {display:inline-block; width:14px; height:14px; margin-right:6px; vertical-align:-2px; opacity:.8;}
-#qp-legend i.line {height:4px; vertical-align:3px;}
-#qp-legend i.dot {border-radius:50%; border:2px solid #e31a1c; background:#fff; width:8px; height:8px;}
-.qp-title {font-weight:600; margin-bottom:4px;}
-.qp-note {color:#666; font-size:11px; margin-top:4px;}
-#qp-header {top:10px; left:54px; right:auto; display:flex; gap:8px; align-items:center;}
-#qp-header h1 {font-size:15px; margin:0;}
-#qp-lang {cursor:pointer; border:1px solid #999; border-radius:4px; background:#fff; padding:2px 8px;}
-table.qp-details th {text-align:left; padding-right:8px; font-weight:500; color:#555;}
-@media (max-width: 600px) { #qp-legend {font-size:11px; max-width:60vw;} #qp-header h1 {font-size:13px;} }
-</style>
-"""
+SEARCH_BOX = (
+    '<div id="qp-search" class="qp-panel"><input id="qp-search-input" type="search" autocomplete="off" '
+    'placeholder="搜索企业或地名 Search enterprise or place" aria-label="搜索 Search">'
+    '<ul id="qp-search-results"></ul></div>')
+
 
 LANG_JS = """
 <script>
@@ -157,23 +169,39 @@ def _basemap(m: folium.Map, settings: Settings) -> None:
                 attr="天地图", name=bilingual(*label), overlay=layer == "cva").add_to(m)
 
 
-def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[str, str], note: str = "") -> str:
-    """The public map's HTML: the layout layers, legend, layer switcher, language switch, scale bar."""
-    m = LocalMap(location=QINGPU_CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=8, max_zoom=19)
+def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[str, str], note: str = "",
+               enterprises: dict | None = None, overlays: list[dict] | None = None) -> str:
+    """The public map's HTML: layout layers, enterprises, overlays, legend, layer switcher, search,
+    language switch and scale bar.
+
+    `collections` maps layer ids to GeoJSON FeatureCollections (the caller chooses them: e.g. the
+    zones as they were at some time); `enterprises` says how the browser loads enterprises
+    ({"mode": "cluster", "url": items URL} or {"mode": "tiles", "url": tile URL template}, plus
+    "count" and "fields"); `overlays` are registry MAP_OVERLAYS entries the caller may see.
+    """
+    m = PublicMap(location=QINGPU_CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=8, max_zoom=19)
     m.fit_bounds(QINGPU_BOUNDS)
     _basemap(m, settings)
     for layer_id in MAP_LAYERS:
-        if layer_id in collections:
+        if layer_id not in collections:
+            continue
+        if layer_id == "zones":
+            _add_zone_groups(m, collections[layer_id])
+        else:
             _add_layer(m, LAYERS[layer_id], collections[layer_id])
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
     root = m.get_root()
     root.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'))
     root.header.add_child(Element(f"<title>{html.escape(title[0])} {html.escape(title[1])}</title>"))
-    root.header.add_child(Element(PAGE_CSS))
     root.header.add_child(Element(LANG_JS))
     header = (f'<div id="qp-header" class="qp-panel"><h1>{bilingual(*title)}</h1>'
               f'<button id="qp-lang" type="button" title="中文 / English">中文 / EN</button>'
               f'{html.escape(note) and f"<span class=qp-note>{html.escape(note)}</span>"}</div>')
-    root.html.add_child(Element(header + _legend()))
-    root.html.add_child(Element(f"<script>window.QP_MAP_LAYERS = {json.dumps(list(collections))};</script>"))
+    root.html.add_child(Element(header + SEARCH_BOX + _legend()))
+    config = {"layers": list(collections), "enterprises": enterprises, "overlays": overlays or [],
+              "searchUrl": "/search", "enterpriseTitle": bilingual("企业", "Enterprises")}
+    # folium writes the map and the control into this same script later on: run once they exist.
+    root.script.add_child(Element(
+        "document.addEventListener('DOMContentLoaded', function () { "
+        f"qpInitMap({m.get_name()}, {control.get_name()}, {json.dumps(config, ensure_ascii=False)}); }});"))
     return root.render()
