@@ -78,6 +78,17 @@ def tally_firms(industry, employees, output, established, member_firm, member_zo
     return zones, district
 
 
+_EMPTY = pd.Series(dtype=float)
+
+
+def _split(series: pd.Series, nkeys: int) -> dict:
+    """{key: series over the last index level} for a series indexed by (*keys, year)."""
+    if series.empty:
+        return {}
+    level = list(range(nkeys))
+    return {k: g.droplevel(level) for k, g in series.groupby(level=level if nkeys > 1 else 0, sort=False)}
+
+
 def _rolled(labels) -> np.ndarray:
     return np.fromiter((str(v).endswith(_ROLLED) for v in labels), dtype=bool, count=len(labels))
 
@@ -140,6 +151,11 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
     d_year = d_dated[~_rolled(d_dated["industry"])].groupby("year")["firms"].sum()
     di_year = district_tally[district_tally["year"] != NO_YEAR].groupby(["industry", "year"])["firms"].sum()
 
+    # per-key year series, split once (looking each key up in a MultiIndex is slow)
+    zi_years = _split(zi_year, 2)
+    z_years = _split(z_year, 1)
+    di_years = _split(di_year, 1)
+
     def money(v):
         return _num(v, 2) if include_output else None
 
@@ -149,11 +165,11 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
         rows = z_ind.loc[zone] if zone in z_ind.index.get_level_values(0) else z_ind.iloc[0:0].droplevel(0)
         leaves = rows.loc[~_rolled(rows.index)]
         n_z = int(leaves["firms"].sum())
-        years = z_year.loc[zone] if zone in z_year.index.get_level_values(0) else pd.Series(dtype=float)
+        years = z_years.get(zone, _EMPTY)
         industries = []
         for industry, r in rows.sort_values("firms", ascending=False).iterrows():
             n_zi, n_i = int(r["firms"]), int(d_ind.loc[industry, "firms"])
-            iy = zi_year.loc[(zone, industry)] if (zone, industry) in zi_year.index.droplevel(2) else pd.Series(dtype=float)
+            iy = zi_years.get((zone, industry), _EMPTY)
             entry = {"industry": industry.removesuffix(_ROLLED), "firms": n_zi, "employees": int(r["employees"]),
                      "density_per_km2": _num(n_zi / area if area else None),
                      "employees_per_km2": _num(r["employees"] / area if area else None),
@@ -178,7 +194,7 @@ def zone_metrics(zone_tally: pd.DataFrame, district_tally: pd.DataFrame, areas_k
 
     district_industries = []
     for industry, r in d_ind.sort_values("firms", ascending=False).iterrows():
-        iy = di_year.loc[industry] if industry in di_year.index.get_level_values(0) else pd.Series(dtype=float)
+        iy = di_years.get(industry, _EMPTY)
         entry = {"industry": industry.removesuffix(_ROLLED), "firms": int(r["firms"]), "employees": int(r["employees"]),
                  "share": _num(r["firms"] / n_all if n_all else None), "group": industry.endswith(_ROLLED),
                  **_growth(iy, year, span)}
