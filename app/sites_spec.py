@@ -64,7 +64,26 @@ class CriterionIn(_Strict):
     radius_m: float | None = None
 
 
+EXAMPLE = {
+    "constraints": {"availability": ["available"], "kinds": ["parcel"], "land_uses": ["M1", "M2"],
+                    "zones": ["core", "cluster-green"], "area": {"min": 30, "max": 120, "unit": "mu"},
+                    "max_station_m": 5000, "max_highway_m": 3000},
+    "profile": {"industry": "newmat", "investment_wan": 35000, "land_need_mu": 40},
+    "criteria": [
+        {"id": "station", "weight": 25, "transform": {"type": "linear", "best": 500, "worst": 5000}},
+        {"id": "highway", "weight": 15, "transform": {"type": "threshold", "threshold": 2000, "better": "below"}},
+        {"id": "same_industry", "weight": 15, "radius_m": 3000, "transform": {"type": "linear", "best": 20, "worst": 0}},
+        {"id": "chain", "weight": 15, "radius_m": 5000, "transform": {"type": "linear", "best": 30, "worst": 0}},
+        {"id": "zone_fit", "weight": 20, "transform": {"type": "linear", "best": 1, "worst": 0}},
+        {"id": "price", "weight": 10, "transform": {"type": "ideal", "ideal": 60, "tolerance": 150},
+         "building_transform": {"type": "linear", "best": 0.8, "worst": 3.5}}],
+    "limit": 20,
+}
+
+
 class SearchIn(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+
     constraints: Constraints = Constraints()
     profile: Profile = Profile()
     criteria: list[CriterionIn] | None = None

@@ -249,3 +249,12 @@ def test_printable_brief_has_a_map_and_the_scores(client, staff):
     assert "<svg" in html and "青浦新城" in html and "TEST-B" in html
     assert "TEST-A" in html  # why the site above ranks higher
     assert client.post("/sites/brief", json={"search": SEARCH, "site_id": "NOPE"}, headers=staff).status_code == 404
+
+
+def test_the_documented_example_is_a_valid_search(client, staff):
+    from app.sites_spec import EXAMPLE
+
+    body = search(client, staff, EXAMPLE)
+    assert [f["constraint"] for f in body["funnel"]] == [
+        "kinds", "availability", "land_uses", "zones", "area", "profile_area", "max_station_m", "max_highway_m"]
+    assert body["profile"]["max_area_mu"] == 50.0 and body["profile"]["min_area_mu"] == 40.0

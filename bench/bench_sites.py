@@ -1,0 +1,228 @@
+"""Benchmark: the site search over 100,000 sites, against a naive geopandas baseline, in one run.
+
+    .venv/bin/python bench/bench_sites.py [--sites 100000] [--enterprises 20000] [--runs 5]
+
+Builds a separate database qingpu_bench_sites in the project's PostGIS (dropped and rebuilt), loads the
+default layout, 100,000 seeded synthetic sites (gis/site_demo.py) and 20,000 synthetic enterprises,
+then times POST /sites/search through the HTTP app (TestClient: validation, SQL, scoring, explanations,
+±10 % weight stability and JSON included) and the naive baseline: read every site into geopandas, measure
+its distances and neighbour counts there, filter, score with the same transforms, sort.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DB = "qingpu_bench_sites"
+SEARCHES = {
+    "investor (new materials, 35000 万元, default criteria)": {
+        "constraints": {"availability": ["available", "negotiating"], "kinds": ["parcel"]},
+        "profile": {"industry": "newmat", "investment_wan": 35000}, "limit": 50},
+    "broad (available, 10-300 亩, within 5 km of Line 17)": {
+        "constraints": {"availability": ["available"], "area": {"min": 10, "max": 300, "unit": "mu"},
+                        "max_station_m": 5000},
+        "profile": {"industry": "equip"}, "limit": 50},
+}
+
+
+def _ewkb(geom) -> str:
+    import shapely
+
+    return shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True)
+
+
+def build(url: str, n_sites: int, n_firms: int, seed: int) -> None:
+    import shapely
+    from sqlalchemy import text
+
+    from app.db import engine_for
+    from app.layout_store import load_layout
+    from app.migrate import upgrade
+    from gis.crs import from_measure, to_measure
+    from gis.site_demo import generate_sites
+    from layers.industries import PLAN_INDUSTRIES
+
+    upgrade(url)
+    engine = engine_for(url)
+    load_layout(engine)
+    with engine.connect() as conn:
+        district = shapely.from_wkb(conn.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).scalar_one())
+        parks = [shapely.from_wkb(r[0]) for r in conn.execute(
+            text("SELECT ST_AsBinary(geom) FROM zones WHERE kind = 'park' ORDER BY id")).all()]
+    t = time.perf_counter()
+    sites = generate_sites(district, parks, n_sites, seed, id_prefix="BENCH-S")
+    buf = io.StringIO()
+    for s in sites:
+        row = [s["id"], s["name"], s["kind"], s["land_use"], s["availability"],
+               "1" if s["area_m2"] is None else repr(float(s["area_m2"])), "" if s["far_max"] is None else repr(float(s["far_max"])),
+               repr(float(s["price"])), "wgs84", "t", _ewkb(shapely.MultiPolygon([s["geom"]]))]
+        buf.write("\t".join(x if x != "" else "\\N" for x in row) + "\n")
+    rng = np.random.default_rng(seed + 1)
+    region = to_measure(district)
+    minx, miny, maxx, maxy = region.bounds
+    ids = [p.id for p in PLAN_INDUSTRIES]
+    fbuf = io.StringIO()
+    made = 0
+    while made < n_firms:
+        xy = rng.uniform((minx, miny), (maxx, maxy), size=(n_firms, 2))
+        for x, y in xy[shapely.contains_xy(region, xy[:, 0], xy[:, 1])]:
+            if made == n_firms:
+                break
+            p = from_measure(shapely.Point(x, y))
+            fbuf.write(f"BENCHF{made:012d}\tbench firm {made}\t3985\t{ids[rng.integers(len(ids))]}\texact\twgs84\tt\t"
+                       f"{_ewkb(p)}\n")
+            made += 1
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            with cur.copy("COPY sites (id, name, kind, land_use, availability, area_m2, far_max, price, source_crs, "
+                          "synthetic, geom) FROM STDIN") as copy:
+                copy.write(buf.getvalue())
+            with cur.copy("COPY enterprises (uscc, name, industry_code, plan_industry, precision, source_crs, "
+                          "synthetic, geom) FROM STDIN") as copy:
+                copy.write(fbuf.getvalue())
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE sites; ANALYZE enterprises"))
+    print(f"loaded {n_sites} sites and {n_firms} enterprises in {time.perf_counter() - t:.1f} s")
+
+
+def naive_geopandas(url: str, body: dict) -> tuple[list[str], float]:
+    """Every site through geopandas: distances, zones and neighbour counts measured per search."""
+    import geopandas as gpd
+    from sqlalchemy import create_engine
+
+    from app.sites_spec import SearchIn, build_criteria
+    from gis.crs import SQM_PER_MU
+    from gis.site_scoring import profile_area_window, score_sites, zone_fit_level
+    from layers.industries import PLAN_INDUSTRY_BY_ID
+    from layers.site_rules import chain_of, industry_family, min_intensity
+
+    t = time.perf_counter()
+    eng = create_engine(url)
+    sites = gpd.read_postgis("SELECT id, kind, land_use, availability, area_m2, price, geom FROM sites", eng,
+                             geom_col="geom").to_crs(4549)
+    stations = gpd.read_postgis("SELECT geom FROM stations WHERE line = '17'", eng, geom_col="geom").to_crs(4549)
+    routes = gpd.read_postgis("SELECT mode, geom FROM corridor_routes", eng, geom_col="geom").to_crs(4549)
+    zones = gpd.read_postgis("SELECT id, kind, target_industries, geom FROM zones", eng, geom_col="geom")
+    firms = gpd.read_postgis("SELECT plan_industry, geom FROM enterprises", eng, geom_col="geom").to_crs(4549)
+    spec = SearchIn.model_validate(body)
+    c = spec.constraints
+    ind = spec.profile.industry
+    criteria = build_criteria(spec.criteria)
+    sites["station_m"] = np.min([sites.distance(g).to_numpy() for g in stations.geometry], axis=0)
+    highway = routes[routes["mode"].isin(["expressway", "highway"])].union_all()
+    sites["highway_m"] = sites.distance(highway)
+    corridor = zones[zones["kind"] == "corridor"].to_crs(4549).union_all()
+    sites["corridor_m"] = sites.distance(corridor)
+    mask = np.ones(len(sites), dtype=bool)
+    if c.kinds:
+        mask &= sites["kind"].isin(c.kinds).to_numpy()
+    if c.availability:
+        mask &= sites["availability"].isin(c.availability).to_numpy()
+    if c.area:
+        k = SQM_PER_MU if c.area.unit == "mu" else 1
+        if c.area.min is not None:
+            mask &= (sites["area_m2"] >= c.area.min * k).to_numpy()
+        if c.area.max is not None:
+            mask &= (sites["area_m2"] <= c.area.max * k).to_numpy()
+    if spec.profile.investment_wan:
+        lo, hi, _ = profile_area_window(spec.profile.investment_wan, spec.profile.land_need_mu, min_intensity(ind))
+        mask &= ((sites["area_m2"] >= lo * SQM_PER_MU) & (sites["area_m2"] <= hi * SQM_PER_MU)).to_numpy()
+    if c.max_station_m is not None:
+        mask &= (sites["station_m"] <= c.max_station_m).to_numpy()
+    cand = sites[mask].copy()
+    pts = cand.representative_point()
+    fam = industry_family(ind)
+    up, down = chain_of(ind)
+    chain_ids = {i for u in (*up, *down) for i in industry_family(u)} - set(fam)
+
+    def count(ids, radius):
+        f = firms[firms["plan_industry"].isin(list(ids))]
+        buffers = gpd.GeoDataFrame(geometry=pts.buffer(radius), crs=4549)
+        hits = gpd.sjoin(f, buffers, predicate="within")
+        return hits.groupby("index_right").size().reindex(buffers.index, fill_value=0).to_numpy(dtype=float)
+
+    radius = {cr.id: cr.radius_m for cr in criteria}
+    same = count(fam, radius.get("same_industry") or 3000)
+    chain = count(chain_ids, radius.get("chain") or 5000)
+    zj = gpd.sjoin(gpd.GeoDataFrame(geometry=pts.to_crs(4326)), zones, predicate="within")
+    parent = PLAN_INDUSTRY_BY_ID[ind].parent
+    related = {p for p, v in PLAN_INDUSTRY_BY_ID.items() if p != ind and (v.parent == ind or (parent and v.parent == parent))}
+    zj["fit"] = [zone_fit_level(ind, parent, related, t) for t in zj["target_industries"]]
+    fit = zj.groupby(level=0)["fit"].max().reindex(cand.index, fill_value=0).to_numpy()
+    raw = {"station": cand["station_m"].to_numpy(), "highway": cand["highway_m"].to_numpy(), "same_industry": same,
+           "chain": chain, "zone_fit": fit, "price": cand["price"].to_numpy(dtype=float)}
+    scores = score_sites(raw, cand["kind"].to_numpy(), cand["id"].to_numpy(), criteria)
+    top = [cand["id"].iloc[i] for i in scores.order[:spec.limit]]
+    return top, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sites", type=int, default=100_000)
+    ap.add_argument("--enterprises", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=2021)
+    args = ap.parse_args()
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from app.auth import add_user
+    from app.db import engine_for
+    from app.localdb import LocalCluster
+    from app.main import create_app
+    from app.settings import get_settings
+
+    cluster = LocalCluster.from_settings(get_settings())
+    cluster.ensure_running()
+    cluster._psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    cluster.ensure_database(DB)
+    url = cluster.url(DB)
+    build(url, args.sites, args.enterprises, args.seed)
+    engine = engine_for(url)
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        from app.sites_query import refresh_derived
+        refreshed = refresh_derived(conn)
+    print(f"layout-derived columns of {refreshed} sites computed in {time.perf_counter() - t:.1f} s "
+          f"(once, and again only after the layout changes)")
+    add_user(engine, "bench", "investment", "bench-password")
+    client = TestClient(create_app(url))
+    token = client.post("/auth/token", data={"username": "bench", "password": "bench-password"}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM sites")).scalar_one()
+    print(f"\n{n} sites; {args.runs} timed runs after one warm-up; {Path('/proc/cpuinfo').read_text().count('processor')} CPUs")
+    for label, body in SEARCHES.items():
+        res = client.post("/sites/search", json=body, headers=headers)
+        assert res.status_code == 200, res.text
+        times = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            res = client.post("/sites/search", json=body, headers=headers)
+            times.append(time.perf_counter() - t)
+        r = res.json()
+        baseline_top, baseline_s = naive_geopandas(url, body)
+        ours = [x["id"] for x in r["results"]]
+        same = "same top %d" % len(ours) if baseline_top == ours else f"top 10 agree: {baseline_top[:10] == ours[:10]}"
+        print(f"\n{label}\n  candidates after constraints: {r['count']} of {r['total_sites']}")
+        print(f"  POST /sites/search: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+              f"(server-side {r['elapsed_ms']:.0f} ms; incl. explanations and {r['sensitivity']['scenarios']} stability scenarios)")
+        print(f"  naive geopandas baseline (score every site per search): {baseline_s * 1000:.0f} ms "
+              f"-> {baseline_s / statistics.median(times):.1f}x slower; {same}")
+
+
+if __name__ == "__main__":
+    main()
