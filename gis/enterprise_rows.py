@@ -198,8 +198,8 @@ def _parse_scalars(row: _Row, this_year: int) -> dict | None:
     raw = row.get("uscc")
     if raw is None:
         row.reject("uscc", "统一社会信用代码 is empty")
-    elif isinstance(raw, float):
-        row.reject("uscc", "the credit code is stored as a number and has lost characters; store the column as text")
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        row.reject("uscc", "the credit code is stored as a number and may have lost digits; store the column as text")
     else:
         code = normalize_uscc(_text(raw))
         problem = validate_uscc(code)
@@ -319,13 +319,11 @@ def validate_rows(rows: Iterable[tuple[int, Mapping[str, object]]], source_crs: 
         lon, lat = to_wgs84(raw[:, 0], raw[:, 1], source_crs)
         shapely.prepare(district)
         inside = shapely.intersects_xy(district, lon, lat)
-        swapped = shapely.intersects_xy(district, *to_wgs84(raw[:, 1], raw[:, 0], source_crs))
         town_index = town_of(lon, lat, towns)
         for k, (row, values) in enumerate(with_xy):
             if not inside[k]:
-                hint = ("; 经度 and 纬度 look swapped" if swapped[k] else
-                        f" (after {source_crs} to WGS84: {lon[k]:.6f}, {lat[k]:.6f})")
-                row.reject("lon", f"coordinates lie outside 青浦区{hint}")
+                row.reject("lon", f"coordinates lie outside 青浦区 (after {source_crs} to WGS84: "
+                                  f"{lon[k]:.6f}, {lat[k]:.6f})")
                 continue
             values["wgs84"] = (float(lon[k]), float(lat[k]))
             values["town"] = towns[town_index[k]].code if town_index[k] >= 0 else None

@@ -59,7 +59,7 @@ def _leaf_industries(targets: Sequence[str]) -> list[str]:
     return out
 
 
-def _points_in(geom: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def points_in(geom: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """n points uniform in area (drawn in metres, EPSG:4549) inside ``geom``."""
     if n == 0:
         return np.zeros(0), np.zeros(0)
@@ -100,7 +100,7 @@ def synthesize(n: int, seed: int, zones: Sequence[ZoneInfo], district: BaseGeome
     lat = np.zeros(n)
     for h, home in enumerate(homes):
         idx = np.flatnonzero(home_of == h)
-        lon[idx], lat[idx] = _points_in(home.geom if home else district, len(idx), rng)
+        lon[idx], lat[idx] = points_in(home.geom if home else district, len(idx), rng)
     everything = sorted(CLASSES)
     town_index = town_of(lon, lat, towns)
     seen = set(taken)

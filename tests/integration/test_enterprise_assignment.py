@@ -196,3 +196,31 @@ def test_an_edit_that_changes_which_cluster_is_smaller_reassigns_far_from_the_ed
             assert stored(conn, logistics)[1] == "cluster-expo"
         finally:
             trans.rollback()
+
+
+def test_creating_and_deleting_a_zone_reassigns_its_area(engine, huaxin_firms, triple_point):
+    logistics, expo = huaxin_firms
+    lon, lat = triple_point
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            geom = bytes(conn.execute(text(
+                "SELECT ST_AsBinary(ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography, 400)"
+                "::geometry))"), {"x": lon, "y": lat}).scalar_one())
+            preview = preview_zone_change(conn, "park-test-express", geom, kind="park", name_zh="快递测试园",
+                                          target_industries=["logistics"])
+            conn.execute(text(
+                "INSERT INTO zones (id, kind, name_zh, name_en, target_industries, geom) VALUES ('park-test-express', "
+                "'park', '快递测试园', 'Express test park', '{logistics}', ST_SetSRID(ST_GeomFromWKB(:g), 4326))"),
+                {"g": geom})
+            created = reassign_changed_area(conn, None, geom)
+            assert created == preview
+            assert {logistics, expo} <= set(created["entered"]["park-test-express"])
+            moved = {c["uscc"]: c for c in created["primary_changed"]}
+            assert moved[logistics]["to"] == "park-test-express" and expo not in moved  # expo does not fit it
+            conn.execute(text("DELETE FROM zones WHERE id = 'park-test-express'"))
+            deleted = reassign_changed_area(conn, geom, None)
+            assert {logistics, expo} <= set(deleted["left"]["park-test-express"])
+            assert stored(conn, logistics)[1] == "cluster-logistics"
+        finally:
+            trans.rollback()

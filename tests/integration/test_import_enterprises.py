@@ -266,3 +266,18 @@ def test_xlsx_geojson_and_geopackage_import(engine, tmp_path):
     assert report.inserted == 1
     truth = {x_code: (121.12, 31.16), j_code: (121.22, 31.23), g_code: (121.14, 31.2)}
     assert max(distances_m(engine, truth).values()) < 1.0
+
+
+def test_dry_run_through_the_api_reports_without_writing(client, engine, investment_token):
+    code, = codes(108, 1)
+    before = snapshot(engine)
+    res = client.post("/enterprises/import", headers=investment_token, data={"dryRun": "true", "crs": "gcj02"},
+                      files={"file": ("dry.csv", csv_bytes([[code, "试运行", "3973", "121.12", "31.16",
+                                                             "", "", "", ""]]), "text/csv")})
+    assert res.status_code == 200
+    body = res.json()
+    assert body["dry_run"] and not body["loaded"] and body["accepted"] == 1 and body["inserted"] == 0
+    assert snapshot(engine) == before
+    bad = client.post("/enterprises/import", headers=investment_token, data={"crs": "wgs-84"},
+                      files={"file": ("dry.csv", b"x", "text/csv")})
+    assert bad.status_code == 400 and "crs must be one of" in bad.json()["detail"]
