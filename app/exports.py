@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime, timezone
 
 import numpy as np
-import pyogrio
+import pyogrio.raw
 import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -148,7 +148,7 @@ def _write_gpkg(engine, layer: Layer, parsed) -> str:
         fields[f.name] = np.array(values, dtype=object)
     geometry = np.array([r[1] for r in rows], dtype=object)
     epsg = parsed.query.crs.srid
-    pyogrio.write(path, geometry, list(fields.values()), fields=list(fields), layer=layer.id, driver="GPKG",
+    pyogrio.raw.write(path, geometry, list(fields.values()), fields=list(fields), layer=layer.id, driver="GPKG",
                   geometry_type=_gpkg_geometry_type(layer), crs=f"EPSG:{epsg}",
                   layer_options={"FID": "fid"})
     return path

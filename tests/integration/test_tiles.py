@@ -1,0 +1,147 @@
+"""Vector tiles: they decode with mapbox-vector-tile, carry only the role's fields, revalidate by ETag
+and are never older than the last edit."""
+import math
+
+import mapbox_vector_tile
+import pytest
+from sqlalchemy import text
+
+from app.store import bump_version
+from tests.integration.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(engine):
+    return seed_enterprises(engine)
+
+
+@pytest.fixture(scope="module")
+def investor(client, engine):
+    from app.auth import add_user
+
+    add_user(engine, "tile-investor", "investment", "investor-pass-2")
+    token = client.post("/auth/token", data={"username": "tile-investor", "password": "investor-pass-2"}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def tile_of(lon, lat, z):
+    n = 2 ** z
+    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def decode(res):
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(res.content)
+
+
+HUAXIN = NAMED[0]
+
+
+@pytest.mark.parametrize("cid", ["district", "towns", "zones", "corridor_routes", "stations", "enterprises"])
+def test_every_collection_has_tiles_that_decode(client, cid):
+    z, x, y = tile_of(121.12, 31.16, 10)
+    layers = decode(client.get(f"/collections/{cid}/tiles/WebMercatorQuad/{z}/{x}/{y}"))
+    assert list(layers) == [cid] and layers[cid]["features"]
+    assert layers[cid]["extent"] == 4096
+
+
+def test_detail_tile_has_the_enterprise_with_public_fields_only(client, investor):
+    z, x, y = tile_of(HUAXIN[2], HUAXIN[3], 16)
+    url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    public = decode(client.get(url))["enterprises"]["features"]
+    mine = [f for f in public if f["properties"]["id"] == HUAXIN[0]]
+    assert mine and mine[0]["properties"]["name"] == HUAXIN[1]
+    assert all("output_value" not in f["properties"] for f in public)
+    res = client.get(url, headers=investor)
+    seen = [f for f in decode(res)["enterprises"]["features"] if f["properties"]["id"] == HUAXIN[0]]
+    assert seen[0]["properties"]["output_value"] == SECRET_OUTPUT
+    assert res.headers["cache-control"].startswith("private")
+
+
+def test_low_zoom_tiles_merge_points_and_count_them_all(client, seeded):
+    total = 0
+    for z, x, y in [tile_of(121.0, 31.1, 6)]:
+        feats = decode(client.get(f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"))["enterprises"]["features"]
+        assert all(set(f["properties"]) == {"point_count"} for f in feats)
+        total += sum(f["properties"]["point_count"] for f in feats)
+    with client.app.state.engine.connect() as conn:
+        assert total == conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one()
+
+
+def test_multi_layer_tile_holds_one_layer_per_collection(client):
+    z, x, y = tile_of(121.12, 31.16, 11)
+    layers = decode(client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=zones,stations,enterprises"))
+    assert set(layers) == {"zones", "stations", "enterprises"}
+
+
+def test_public_tiles_are_cacheable_and_revalidate_with_etag(client):
+    z, x, y = tile_of(121.12, 31.16, 12)
+    url = f"/collections/zones/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    res = client.get(url)
+    assert res.headers["cache-control"].startswith("public")
+    again = client.get(url, headers={"If-None-Match": res.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+
+
+def test_an_edit_is_visible_in_the_next_tile(client, engine):
+    """The tile is cached; an edit that bumps the data version must show up at once."""
+    z, x, y = tile_of(HUAXIN[2], HUAXIN[3], 17)
+    url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    before = decode(client.get(url))["enterprises"]["features"]
+    etag = client.get(url).headers["etag"]
+    assert [f["properties"]["name"] for f in before if f["properties"]["id"] == HUAXIN[0]] == [HUAXIN[1]]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET name = '改名后的企业' WHERE uscc = :u"), {"u": HUAXIN[0]})
+            bump_version(conn, "enterprises")
+        res = client.get(url, headers={"If-None-Match": etag})
+        assert res.status_code == 200 and res.headers["etag"] != etag
+        after = decode(res)["enterprises"]["features"]
+        assert [f["properties"]["name"] for f in after if f["properties"]["id"] == HUAXIN[0]] == ["改名后的企业"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET name = :n WHERE uscc = :u"), {"n": HUAXIN[1], "u": HUAXIN[0]})
+            bump_version(conn, "enterprises")
+
+
+def test_low_zoom_counts_follow_an_insert(client, engine):
+    z, x, y = tile_of(121.0, 31.1, 6)
+    url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    count = lambda: sum(f["properties"]["point_count"] for f in decode(client.get(url))["enterprises"]["features"])
+    before = count()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO enterprises (uscc, name, industry_code, precision, source_crs, geom) "
+                              "VALUES ('X00000000000000001', '临时企业', '3901', 'exact', 'wgs84', "
+                              "ST_SetSRID(ST_MakePoint(121.1, 31.15), 4326))"))
+            bump_version(conn, "enterprises")
+        assert count() == before + 1
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM enterprises WHERE uscc = 'X00000000000000001'"))
+            bump_version(conn, "enterprises")
+    assert count() == before
+
+
+def test_tilejson_documents(client):
+    doc = client.get("/collections/enterprises/tiles/WebMercatorQuad/tilejson.json").json()
+    assert doc["tilejson"] == "3.0.0" and doc["tiles"][0].endswith("/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    assert "output_value" not in doc["vector_layers"][0]["fields"]
+    multi = client.get("/tiles/WebMercatorQuad/tilejson.json?collections=zones,enterprises").json()
+    assert [v["id"] for v in multi["vector_layers"]] == ["zones", "enterprises"]
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/collections/enterprises/tiles/WebMercatorQuad/3/8/0", 404),
+    ("/collections/enterprises/tiles/WebMercatorQuad/23/0/0", 404),
+    ("/collections/nosuch/tiles/WebMercatorQuad/3/1/1", 404),
+    ("/collections/enterprises/tiles/WebMercatorQuad/3/1/1?foo=1", 400),
+    ("/tiles/WebMercatorQuad/3/1/1?collections=zones,nosuch", 404),
+    ("/collections/sites/tiles/WebMercatorQuad/3/1/1", 404),  # investment-only collection, hidden from the public
+])
+def test_bad_tile_requests(client, url, status):
+    res = client.get(url)
+    if "sites" in url and "sites" not in __import__("layers.registry", fromlist=["LAYERS"]).LAYERS:
+        pytest.skip("the sites collection is not registered")
+    assert res.status_code == status and res.headers["content-type"].startswith("application/problem+json")
