@@ -24,7 +24,7 @@ from app.import_files import ImportFileError, RawTable, read_table
 from app.problems import Problem, bad_request
 from app.store import bump_version
 from gis.crs import SOURCE_SYSTEMS
-from gis.enterprise_rows import (LABELS, ColumnError, EnterpriseRow, Rejection, TownInfo, Validation, map_columns,
+from gis.enterprise_rows import (ColumnError, EnterpriseRow, Rejection, TownInfo, Validation, map_columns,
                                  validate_rows)
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -245,4 +245,4 @@ def describe_rejection(r: dict) -> str:
 
 
 __all__ = ["ImportReport", "import_enterprises", "validate_file", "write_enterprises", "load_places", "router",
-           "describe_rejection", "LABELS"]
+           "describe_rejection"]

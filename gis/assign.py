@@ -16,13 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from layers.industries import PLAN_INDUSTRY_BY_ID
 
 __all__ = ["KIND_ORDER", "ZoneInfo", "Placement", "Assignment", "fits", "specificity_key",
-           "choose_primary", "containing_mask", "assign_points", "order_flips"]
+           "choose_primary", "containing_mask", "membership_bits", "assign_points", "order_flips"]
 
 # Lower is more specific.
 KIND_ORDER = {"park": 0, "core": 1, "cluster": 2, "corridor": 3}
@@ -133,6 +134,26 @@ class Assignment:
         return (self.placements[g] for g in self.group_of)
 
 
+def membership_bits(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]) -> np.ndarray:
+    """Bit j of entry i is set when zone j covers point i (at most 64 zones)."""
+    if len(zones) > 64:
+        raise ValueError("membership_bits handles at most 64 zones")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    bits = np.zeros(len(x), dtype=np.uint64)
+    for j, zone in enumerate(zones):
+        geom = zone.geom
+        if geom is None or geom.is_empty:
+            continue
+        shapely.prepare(geom)
+        minx, miny, maxx, maxy = geom.bounds
+        candidates = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        if len(candidates):
+            hit = candidates[shapely.intersects_xy(geom, x[candidates], y[candidates])]
+            bits[hit] |= np.uint64(1) << np.uint64(j)
+    return bits
+
+
 def assign_points(x, y, plan_industries: Sequence[str | None], zones: Sequence[ZoneInfo]) -> Assignment:
     """Containing zones and the primary zone of every point (lon ``x``, lat ``y`` in WGS84).
 
@@ -140,20 +161,30 @@ def assign_points(x, y, plan_industries: Sequence[str | None], zones: Sequence[Z
     combination of bitmask and industry, of which there are only a few hundred.
     """
     zones = list(zones)
-    mask = containing_mask(x, y, zones)
-    industries = np.asarray([p or "" for p in plan_industries], dtype=object)
-    ind_values, ind_index = np.unique(industries, return_inverse=True) if len(industries) else (np.array([]), np.zeros(0, int))
-    if len(zones) <= 62:
-        bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(len(zones), dtype=np.int64))
-        keys = bits * len(ind_values) + ind_index
-        uniq, first, group_of = np.unique(keys, return_index=True, return_inverse=True)
-    else:  # too many zones for one integer: group on the rows of the matrix instead
-        table = np.column_stack([mask, ind_index])
-        uniq, first, group_of = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    industries = np.asarray(plan_industries, dtype=object).reshape(-1)
+    ind_index, ind_values = pd.factorize(industries, use_na_sentinel=True)  # None -> -1
+    ind_index = ind_index.astype(np.int64) + 1
+    if len(zones) <= 64:
+        bits = membership_bits(x, y, zones)
+        table = np.column_stack([bits.view(np.int64), ind_index]) if len(bits) else np.zeros((0, 2), np.int64)
+    else:  # more zones than bits in a word: group on the rows of the full matrix instead
+        table = np.column_stack([containing_mask(x, y, zones), ind_index])
+    if not len(table):
+        return Assignment([], np.zeros(0, dtype=np.int64))
+    if len(zones) + int(len(ind_values) + 1).bit_length() < 63:  # one integer key per point: hash it
+        group_of, _ = pd.factorize(table[:, 0] * (len(ind_values) + 1) + table[:, 1])
+        first = np.empty(group_of.max() + 1, dtype=np.int64)
+        first[group_of[::-1]] = np.arange(len(group_of) - 1, -1, -1)
+    else:
+        _, first, group_of = np.unique(table, axis=0, return_index=True, return_inverse=True)
     placements = []
     for i in first:
-        containing = [zones[j] for j in np.flatnonzero(mask[i])]
-        placements.append(choose_primary(industries[i] or None, containing))
+        if len(zones) <= 64:
+            member = [j for j in range(len(zones)) if int(bits[i]) >> j & 1]
+        else:
+            member = list(np.flatnonzero(table[i, :-1]))
+        industry = ind_values[ind_index[i] - 1] if ind_index[i] > 0 else None
+        placements.append(choose_primary(industry, [zones[j] for j in member]))
     return Assignment(placements, np.asarray(group_of).reshape(-1))
 
 

@@ -101,3 +101,14 @@ def test_tiny_inputs(n):
     assert len(result) == n
     if n:
         assert result[0].primary == "park-x"
+
+
+def test_more_zones_than_bits_in_a_word_still_assign_the_same():
+    many = [zone(f"p{i:02d}", "park", 1.0 + i, ["biomed"] if i % 2 else [], box(i, 0, i + 1.5, 1)) for i in range(70)]
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0, 71, 2000), rng.uniform(0, 1, 2000)
+    industries = rng.choice(np.array(["biomed", None], dtype=object), 2000)
+    result = assign_points(x, y, industries, many)
+    mask = containing_mask(x, y, many)
+    for i in range(0, 2000, 37):
+        assert result[i] == choose_primary(industries[i], [z for z, m in zip(many, mask[i]) if m])
