@@ -85,8 +85,8 @@ def reassign_usccs(conn: Connection, usccs: list[str]) -> int:
 # -- zone edits ---------------------------------------------------------------------------------
 _CHANGED_AREA = """
 WITH g AS (
-    SELECT ST_SetSRID(ST_GeomFromWKB(CAST(:old AS bytea)), 4326) AS a,
-           ST_SetSRID(ST_GeomFromWKB(CAST(:new AS bytea)), 4326) AS b
+    SELECT ST_SetSRID(ST_GeomFromEWKB(CAST(:old AS bytea)), 4326) AS a,
+           ST_SetSRID(ST_GeomFromEWKB(CAST(:new AS bytea)), 4326) AS b
 ), parts AS (
     -- Small pieces keep the index probes tight even when the changed strip is long.
     SELECT ST_Subdivide(COALESCE(ST_SymDifference(a, b), a, b), 128) AS piece FROM g
@@ -134,6 +134,11 @@ def _impact(rows: list, assignment: Assignment) -> dict:
     return {"entered": entered, "left": left, "primary_changed": primary_changed}
 
 
+def _as_bytes(geom_wkb) -> bytes | None:
+    """WKB or EWKB as bytes (a database row may hand over a memoryview)."""
+    return None if geom_wkb is None else bytes(geom_wkb)
+
+
 def _flip_pairs(before: ZoneInfo | None, after: ZoneInfo | None, zones: list[ZoneInfo]) -> list[tuple[str, str]]:
     if before is None or after is None:
         return []
@@ -148,12 +153,13 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     Returns {"entered": {zone: [uscc]}, "left": {zone: [uscc]}, "primary_changed": [...]}.
     ``zone_id`` (optional) names the edited zone; without it the zone is found by its new geometry.
     """
+    old_geom_wkb, new_geom_wkb = _as_bytes(old_geom_wkb), _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
     pairs: list[tuple[str, str]] = []
     if old_geom_wkb is not None and new_geom_wkb is not None:
         if zone_id is None:
             zone_id = conn.execute(text("SELECT id FROM zones WHERE ST_Equals(geom, ST_SetSRID("
-                                        "ST_GeomFromWKB(CAST(:g AS bytea)), 4326)) LIMIT 1"),
+                                        "ST_GeomFromEWKB(CAST(:g AS bytea)), 4326)) LIMIT 1"),
                                    {"g": new_geom_wkb}).scalar()
         after = next((z for z in zones if z.id == zone_id), None)
         if after is not None:
@@ -173,6 +179,7 @@ def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | No
 
     Writes nothing. For a zone that does not exist yet, pass its kind (and targets, name).
     """
+    new_geom_wkb = _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
     current = next((z for z in zones if z.id == zone_id), None)
     if current is None and (new_geom_wkb is None or kind is None):
