@@ -220,7 +220,12 @@ async def import_endpoint(request: Request, file: UploadFile = File(...), crs: s
                           dryRun: bool = Form(False), partial: bool = Form(False),
                           principal: Principal = Depends(requires("investment"))):
     """All-or-nothing unless `partial`; `dryRun` validates only. The body is the import report;
-    a rejected import is a 422 problem+json carrying the same report."""
+    a rejected import is a 422 problem+json carrying the same report. `crs`, `dryRun` and
+    `partial` may also be given as query parameters."""
+    query = request.query_params
+    crs = crs or query.get("crs")
+    dryRun = dryRun or query.get("dryRun", "").lower() == "true"
+    partial = partial or query.get("partial", "").lower() == "true"
     if crs is not None and crs not in SOURCE_SYSTEMS:
         raise bad_request(f"crs must be one of {', '.join(SOURCE_SYSTEMS)}; got '{crs}'")
     data = await file.read(MAX_UPLOAD_BYTES + 1)

@@ -278,6 +278,11 @@ def test_dry_run_through_the_api_reports_without_writing(client, engine, investm
     body = res.json()
     assert body["dry_run"] and not body["loaded"] and body["accepted"] == 1 and body["inserted"] == 0
     assert snapshot(engine) == before
+    by_query = client.post("/enterprises/import?dryRun=true&crs=gcj02", headers=investment_token,
+                           files={"file": ("dry.csv", csv_bytes([[code, "试运行", "3973", "121.12", "31.16",
+                                                                  "", "", "", ""]]), "text/csv")})
+    assert by_query.status_code == 200 and by_query.json()["dry_run"] and by_query.json()["source_crs"] == "gcj02"
+    assert snapshot(engine) == before
     bad = client.post("/enterprises/import", headers=investment_token, data={"crs": "wgs-84"},
                       files={"file": ("dry.csv", b"x", "text/csv")})
     assert bad.status_code == 400 and "crs must be one of" in bad.json()["detail"]
