@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -77,21 +76,38 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
-    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
-    import uvicorn
+def live_server(database_url):
+    """The app served by uvicorn in its own process on a free loopback port, for real HTTP clients.
+
+    A separate process, as in production: clients such as GDAL hold the GIL while they wait.
+    """
+    import subprocess
+    import sys
+    import urllib.request
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/conformance", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the test server exited at start")
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("the test server did not start")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 CHROMIUM = os.environ.get("QINGPU_CHROMIUM", "/usr/bin/chromium")
