@@ -24,7 +24,7 @@ from app.web import templates
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
-from layers.registry import role_allows
+from layers.registry import MAP_OVERLAYS, role_allows
 from layers.targets import TARGET_YEAR, TARGETS, implied_target
 
 router = APIRouter(tags=["analytics"])
@@ -163,13 +163,23 @@ def analytics_zones(request: Request, principal: Principal = Depends(current_pri
 HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None)}
 
 
+# Count bands, so that maps with categorical styling (the /map overlay hook) can colour the cells.
+HEX_BANDS = ((50, "50+"), (10, "10-49"), (5, "5-9"), (2, "2-4"), (1, "1"))
+HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
+
+
+def _band(count: int) -> str:
+    return next(label for least, label in HEX_BANDS if count >= least)
+
+
 def _hexbins(conn, params, show_output):
     pts = data.enterprise_points(conn, params["plan_industry"])
     bins = hexbin.bin_points(pts["lon"], pts["lat"], params["resolution"], pts["employees"],
                              pts["output"] if show_output else None)
     features = []
     for i, cell in enumerate(bins.cells.tolist()):
-        props = {"h3": hexbin.cell_strings([cell])[0], "count": int(bins.count[i]), "employees": int(bins.employees[i])}
+        props = {"h3": hexbin.cell_strings([cell])[0], "count": int(bins.count[i]), "employees": int(bins.employees[i]),
+                 "band": _band(int(bins.count[i]))}
         if show_output:
             props["output_value"] = round(float(bins.output[i]), 2)
         features.append({"type": "Feature", "geometry": hexbin.cell_polygon(cell), "properties": props})
@@ -190,7 +200,8 @@ def analytics_hexbins(request: Request, principal: Principal = Depends(current_p
 HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None),
               "permutations": (_int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
               "seed": (_int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (_choice(*hotspots.FDR_METHODS), "bh"),
-              "variable": (_choice("count", "employees"), "count")}
+              "variable": (_choice("count", "employees"), "count"),
+              "only": (_choice("all", "significant"), "all")}
 
 
 def _hotspots(conn, params, show_output):
@@ -213,7 +224,8 @@ def _hotspots(conn, params, show_output):
                                 "gi_z": round(float(result.z[i]), 6), "p_value": round(float(result.p_value[i]), 6),
                                 "q_value": round(float(result.q_value[i]), 6), "class": result.klass[i],
                                 "neighbours": int(result.neighbours[i])}}
-                for i, c in enumerate(cells.tolist())]
+                for i, c in enumerate(cells.tolist())
+                if params["only"] == "all" or result.klass[i] != "not_significant"]
     classes = {k: int(v) for k, v in zip(*np.unique(result.klass.astype(str), return_counts=True))}
     fdr = ({"method": "Benjamini-Hochberg", "alpha": 0.10, "levels": [0.01, 0.05, 0.10],
             "applied_to": "two-sided permutation p-values; class by BH-adjusted p (q_value)"}
@@ -359,3 +371,20 @@ def analytics_page(request: Request):
         "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS,
         "industries": industries, "industry_names": {p.id: p.zh for p in PLAN_INDUSTRY_BY_ID.values()},
         "resolutions": hexbin.RESOLUTIONS})
+
+
+# -- overlays of the public /map (the registry's hook) ---------------------------------------------
+HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
+                   "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+_OVERLAYS = [
+    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (res 8)", "title_en": "Enterprises per H3 cell (res 8)",
+     "url": "/analytics/hexbins?resolution=8",
+     "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
+    {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
+     "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",
+     "url": "/analytics/hotspots?resolution=8&only=significant",
+     "style": {"by": "class", "colors": HOTSPOT_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
+]
+for _overlay in _OVERLAYS:
+    if not any(o.get("id") == _overlay["id"] for o in MAP_OVERLAYS):
+        MAP_OVERLAYS.append(_overlay)

@@ -164,6 +164,8 @@ def test_hotspots_are_reproducible_with_the_fixed_seed(client, enterprises):
     b = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5").json()
     assert b["metadata"]["cached"] is True
     assert [f["properties"]["p_value"] for f in a["features"]] == [f["properties"]["p_value"] for f in b["features"]]
+    only = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&only=significant").json()
+    assert len(only["features"]) == sum(f["properties"]["class"] != "not_significant" for f in a["features"])
     raw = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&fdr=none").json()
     assert raw["metadata"]["fdr"]["method"] == "none"
 
