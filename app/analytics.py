@@ -1,8 +1,9 @@
 """/analytics: zone metrics, H3 hex bins, Gi* hotspots, density surfaces, plan targets, and the page.
 
 Thin: parameters are checked here (unknown or bad ones give 400 problem+json), data comes from
-app.analytics_data (SQL), the statistics from gis/. Output values (万元, confidential) appear only
-for roles investment and above, as on the enterprise items.
+app.analytics_data (SQL), the statistics from gis/. Role rules come from the layer registry, as for
+the enterprise items: output values (万元, confidential) appear only for the roles that may see the
+enterprises' output_value field (investment and above).
 """
 from __future__ import annotations
 
@@ -24,11 +25,18 @@ from app.web import templates
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
-from layers.registry import MAP_OVERLAYS, role_allows
+from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
 from layers.targets import TARGET_YEAR, TARGETS, implied_target
 
 router = APIRouter(tags=["analytics"])
-OUTPUT_ROLE = "investment"
+FALLBACK_OUTPUT_ROLE = "investment"
+
+
+def _enterprise_roles() -> tuple[str, str]:
+    """(least role for the enterprises layer, least role for output_value), from the layer registry."""
+    layer = LAYERS.get("enterprises")
+    field = layer.field("output_value") if layer else None
+    return (layer.least_role if layer else "public"), (field.least_role if field else FALLBACK_OUTPUT_ROLE)
 GEOJSON = "application/geo+json"
 
 
@@ -92,7 +100,9 @@ def _industry(raw: str) -> str:
 # -- the shared request flow -----------------------------------------------------------------------
 def _run(request: Request, principal: Principal, endpoint: str, params: dict, compute):
     """Compute (or fetch from the cache) a result; returns (result, metadata)."""
-    show_output = role_allows(principal.role, OUTPUT_ROLE)
+    least, output_role = _enterprise_roles()
+    principal.require(least)  # the same role rules as the enterprise items
+    show_output = role_allows(principal.role, output_role)
     engine = request.app.state.engine
     with engine.connect() as conn:
         version = data.versions(conn)
@@ -339,7 +349,7 @@ def _targets(conn, params, show_output):
         if t.measure is None:
             entry["status"] = "not measurable from enterprise data"
         elif not show_output:
-            entry["status"] = f"output_value is confidential: sign in with role {OUTPUT_ROLE} or above"
+            entry["status"] = f"output_value is confidential: sign in with role {_enterprise_roles()[1]} or above"
         else:
             industry_output = sum(output_wan.get(i, 0.0) for i in t.plan_industries)
             if t.measure == "output_sum":

@@ -243,3 +243,18 @@ def test_an_import_bumps_the_version_and_the_next_request_shows_the_new_firms(cl
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE :p"), {"p": PREFIX + "09%"})
         bump_version(conn, "enterprises")
+
+
+def test_a_zone_edit_in_another_process_invalidates_cached_zone_metrics(client, database_url, enterprises):
+    import subprocess
+    import sys
+
+    first = client.get("/analytics/zones").json()
+    assert client.get("/analytics/zones").json()["metadata"]["cached"] is True
+    # another process (as the zone editor would) bumps the zones counter in the shared database
+    script = ("import sys; from app.db import engine_for; from app.store import bump_version\n"
+              "with engine_for(sys.argv[1]).begin() as conn: bump_version(conn, 'zones')")
+    subprocess.run([sys.executable, "-c", script, database_url], check=True, timeout=60)
+    after = client.get("/analytics/zones").json()
+    assert after["metadata"]["cached"] is False
+    assert after["metadata"]["data_version"]["zones"] == first["metadata"]["data_version"]["zones"] + 1
