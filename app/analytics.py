@@ -225,8 +225,9 @@ def _hotspots(conn, params, show_output):
     counts[where], employees[where] = bins.count, bins.employees
     rows, cols = hexbin.k1_neighbours(cells)
     x = counts if params["variable"] == "count" else employees
-    if cells.size < 3 or np.all(x == x[0]):
-        raise bad_request("too few cells or no variation: Gi* needs at least three cells and some enterprises")
+    if cells.size < 3:
+        raise bad_request("too few cells: Gi* needs at least three cells in the study area")
+    # With no variation at all (e.g. no enterprises yet) every z is 0 and every p is 1: nothing is hot.
     result = hotspots.hotspots(x, rows, cols, params["permutations"], params["seed"], params["fdr"])
     names = hexbin.cell_strings(cells)
     features = [{"type": "Feature", "geometry": hexbin.cell_polygon(c),

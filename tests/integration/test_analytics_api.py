@@ -258,3 +258,14 @@ def test_a_zone_edit_in_another_process_invalidates_cached_zone_metrics(client, 
     after = client.get("/analytics/zones").json()
     assert after["metadata"]["cached"] is False
     assert after["metadata"]["data_version"]["zones"] == first["metadata"]["data_version"]["zones"] + 1
+
+
+def test_an_industry_with_no_firms_has_no_hotspots_and_no_density_surface(client, engine, enterprises):
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM enterprises WHERE plan_industry = 'quantum'")).scalar() == 0
+    body = client.get("/analytics/hotspots?resolution=7&plan_industry=quantum&permutations=99").json()
+    assert body["features"] and all(f["properties"]["class"] == "not_significant" for f in body["features"])
+    assert all(f["properties"]["gi_z"] == 0 and f["properties"]["p_value"] == 1 for f in body["features"])
+    res = client.get("/analytics/density?plan_industry=quantum")
+    assert res.status_code == 400 and "at least two" in res.json()["detail"]
+    assert client.get("/analytics/hexbins?plan_industry=quantum").json()["features"] == []

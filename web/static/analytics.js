@@ -220,10 +220,12 @@
   document.getElementById("zone-metric").addEventListener("change", function () { if (zonesData) { drawZones(); } });
   document.getElementById("resolution").addEventListener("change", function () { loadGrid().catch(report); });
 
-  Promise.all([loadZones(), loadGrid(), loadDensity(), loadTargets()]).then(function (all) {
-    var meta = all[0].metadata;
+  // Each panel reports its own failure (e.g. no density surface without enterprises) and the rest still draw.
+  var zonesLoaded = loadZones().then(function (fc) {
+    var meta = fc.metadata;
     document.getElementById("status").textContent = "数据版本 data version: enterprises " + meta.data_version.enterprises +
       ", zones " + meta.data_version.zones + " · role " + meta.role;
-    state.ready = true;
-  }).catch(report);
+  });
+  Promise.all([zonesLoaded, loadGrid(), loadDensity(), loadTargets()].map(function (p) { return p.catch(report); }))
+    .then(function () { state.ready = true; });
 })();
