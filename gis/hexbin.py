@@ -1,14 +1,17 @@
 """H3 hexagonal binning of enterprise points.
 
 One indexing path, measured as the fastest correct one in bench/bench_analytics.py: the h3 4.x
-integer API ``h3.api.basic_int.latlng_to_cell(lat, lon, res)`` called on WGS84 degrees in a list
-comprehension over the arrays (a C call per point, no string building; about 0.7 µs a point).
+integer API ``h3.api.basic_int.latlng_to_cell(lat, lon, res)`` on WGS84 degrees, mapped over the
+coordinate lists straight into ``np.fromiter`` (a C call per point, no string building, no
+intermediate list; about 0.65 µs a point, against ~1 µs for the string API). h3-py 4 has no
+array-at-once indexing call; numpy.frompyfunc and a generator expression measure the same or slower.
 Cells are uint64 internally and become H3 hex strings only for the cells that are returned.
 Aggregation per cell is numpy (unique + bincount), so it costs far less than the indexing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import h3
 import numpy as np
@@ -36,8 +39,7 @@ def cells_for_points(lon, lat, resolution: int) -> np.ndarray:
         raise ValueError("lon and lat must have the same shape")
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         raise ValueError("lon and lat must be finite")
-    to_cell = basic_int.latlng_to_cell
-    return np.fromiter((to_cell(y, x, res) for y, x in zip(lat.tolist(), lon.tolist())),
+    return np.fromiter(map(basic_int.latlng_to_cell, lat.ravel().tolist(), lon.ravel().tolist(), repeat(res, lon.size)),
                        dtype=np.uint64, count=lon.size)
 
 
