@@ -86,6 +86,23 @@ def cmd_demo_load(args) -> None:
     run_demo_load(_engine(), args)
 
 
+def cmd_users_add(args) -> None:
+    import getpass
+    import os
+
+    from app.auth import add_user
+
+    password = args.password or os.environ.get("QINGPU_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise CliError("no password: pass --password, set QINGPU_PASSWORD, or run in a terminal to be asked")
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise CliError("the two passwords differ")
+    add_user(_engine(), args.name, args.role, password)
+    print(f"user {args.name} ({args.role}) saved")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qingpu", description="Qingpu industrial layout service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo_load.add_argument("--enterprises", type=int, default=2000, help="synthetic enterprises (default 2000)")
     demo_load.add_argument("--seed", type=int, default=20210601, help="random seed (same seed, same rows)")
     demo_load.set_defaults(func=cmd_demo_load)
+    users = sub.add_parser("users", help="user accounts")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_add = users_sub.add_parser("add", help="add a user or change their role and password")
+    users_add.add_argument("name")
+    users_add.add_argument("--role", required=True, choices=["public", "investment", "planner", "admin"])
+    users_add.add_argument("--password", help="asked for when omitted (or read from QINGPU_PASSWORD)")
+    users_add.set_defaults(func=cmd_users_add)
+
     from app.sites_cli import add_site_commands
     add_site_commands(imp_sub, demo_sub)
     return parser

@@ -7,7 +7,7 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.store import GEOM, MULTI, bump_version, wkb
+from app.store import GEOM, MULTI, bump_version, polygon_wkb, wkb
 from layers.default_layout import default_zones, route_lines, schematic_towns
 from layers.district import district_outline
 from layers.industries import PLAN_INDUSTRIES
@@ -40,7 +40,7 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
             conn.execute(text(f"INSERT INTO district (adcode, name_zh, name_en, source, source_crs, geom) "
                               f"VALUES (:a, :zh, :en, :src, 'gcj02', {MULTI.format(name='g')})"),
                          {"a": DISTRICT_ADCODE, "zh": DISTRICT_NAME_ZH, "en": DISTRICT_NAME_EN, "src": source,
-                          "g": wkb(district)})
+                          "g": polygon_wkb(district)})
             report.inserted["district"] = 1
         # Work on the stored outline so that towns and zones nest in exactly what is served.
         district = shapely_wkb.loads(bytes(conn.execute(text(
@@ -67,7 +67,7 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                     f"{MULTI.format(name='g')})"),
                     {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind,
                      "src": "schematic: Voronoi cells of approximate seats inside the district outline",
-                     "lon": town.seat[0], "lat": town.seat[1], "g": wkb(cells[town.code])})
+                     "lon": town.seat[0], "lat": town.seat[1], "g": polygon_wkb(cells[town.code])})
             report.inserted["towns"] = len(TOWNS)
         else:
             report.kept["towns"] = town_count
@@ -108,7 +108,7 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                 {"id": zone.id, "kind": zone.kind, "zh": zone.name_zh, "en": zone.name_en,
                  "ti": zone.target_industries, "tp": zone.target_phrases, "mt": zone.member_towns,
                  "parent": zone.parent_zone, "descr": zone.description, "rank": zone.rank,
-                 "g": wkb(zone.geom)}).first()
+                 "g": polygon_wkb(zone.geom)}).first()
             _count(report, "zones", res is not None)
             if res is not None:
                 conn.execute(text(

@@ -23,13 +23,15 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(ogc.router)
+    from app.zones_edit import router as zones_edit_router
+    app.include_router(zones_edit_router)
     app.include_router(tiles.router)
     app.include_router(exports.router)
     app.include_router(search.router)
-    from app.analytics import router as analytics_router
-    app.include_router(analytics_router)
     from app.enterprises import router as enterprises_router
     app.include_router(enterprises_router)
+    from app.analytics import router as analytics_router
+    app.include_router(analytics_router)
     from app.sites import router as sites_router
     app.include_router(sites_router)
     return app

@@ -12,6 +12,7 @@ from app.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
 from app.item_params import check_params, output_crs, parse_items, queryables
 from app.ogc_crs import CRS84, URIS
 from app.ogc_layers import visible_layer, visible_layers
+from app.zone_store import etag as zone_etag
 from app.problems import not_found
 from app.settings import get_settings
 from app.web import base_url, templates, wants_html
@@ -220,6 +221,8 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
     href = f"{root}/collections/{layer.id}/items/{fid}"
     feature["links"] = [_link(href, "self", GEOJSON), _link(f"{href}?f=html", "alternate", "text/html"),
                         _link(f"{root}/collections/{layer.id}", "collection", "application/json")]
-    return _render(request, "item.html", feature, GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"},
-                   layer=layer, fields=fields)
+    headers = {"Content-Crs": f"<{crs.uri}>"}
+    if layer.id == "zones":  # Part 4: editors send this back in If-Match
+        headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
+    return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields)
 

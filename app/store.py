@@ -10,6 +10,14 @@ def wkb(geom: BaseGeometry) -> bytes:
     return geom.wkb
 
 
+def polygon_wkb(geom: BaseGeometry) -> bytes:
+    """WKB of a polygon snapped to the served coordinate grid (see gis.precision)."""
+    from gis.partition import as_multipolygon
+    from gis.precision import snap
+
+    return as_multipolygon(snap(geom)).wkb
+
+
 # SQL for a geometry parameter given as WKB in WGS84.
 GEOM = "ST_SetSRID(ST_GeomFromWKB(:{name}), 4326)"
 MULTI = "ST_Multi(ST_SetSRID(ST_GeomFromWKB(:{name}), 4326))"

@@ -8,7 +8,7 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.store import MULTI, bump_version, wkb
+from app.store import MULTI, bump_version, polygon_wkb
 from gis.crs import geometry_to_wgs84
 from gis.partition import as_multipolygon
 from gis.towns_check import check_towns, looks_like_degrees
@@ -77,7 +77,7 @@ def import_towns(engine: Engine, path: str | Path, crs: str | None = None, autho
                 f"{MULTI.format(name='g')})"),
                 {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind,
                  "src": f"imported from {Path(path).name}", "lon": town.seat[0], "lat": town.seat[1],
-                 "g": wkb(as_multipolygon(geom.intersection(district)))})
+                 "g": polygon_wkb(geom.intersection(district))})
         towns = {code: shapely_wkb.loads(bytes(g)) for code, g in conn.execute(
             text("SELECT code, ST_AsBinary(geom) FROM towns"))}
         rederived, kept = _rederive_zones(conn, towns, district, Path(path).name)
@@ -106,14 +106,14 @@ def _rederive_zones(conn, towns, district, filename: str) -> tuple[list[str], li
         geom = derived_zone_geometry(spec.id, towns, district)
         conn.execute(text(f"UPDATE zones SET geom = {MULTI.format(name='g')}, version = version + 1, "
                           f"updated_at = now(), updated_by = 'system:import' WHERE id = :id"),
-                     {"g": wkb(geom), "id": spec.id})
+                     {"g": polygon_wkb(geom), "id": spec.id})
         conn.execute(text(
             "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
             "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
             "SELECT id, version, 'update', :comment, updated_by, kind, name_zh, name_en, target_industries, "
             "target_phrases, member_towns, parent_zone, schematic, description, rank, geom FROM zones WHERE id = :id"),
             {"id": spec.id, "comment": f"re-derived from towns imported from {filename}"})
-        _reassign(conn, old, wkb(geom))
+        _reassign(conn, old, polygon_wkb(geom))
         rederived.append(spec.id)
     return rederived, kept
 
