@@ -39,12 +39,18 @@ def test_analytics_page_draws_choropleth_hotspots_and_charts(page, live_server, 
     assert page.locator("path.zone-choropleth").count() == state["layers"]["zones"]
 
 
-def test_investment_staff_see_progress_bars_toward_the_targets(page, live_server, enterprises,  # noqa: F811
-                                                               investment_headers):  # noqa: F811
-    token = investment_headers["Authorization"].split(" ", 1)[1]
-    page.add_init_script(f"window.localStorage.setItem('qingpu_token', {token!r});")
+def test_investment_staff_sign_in_and_see_progress_bars_toward_the_targets(page, live_server, enterprises,  # noqa: F811
+                                                                           investment_headers):  # noqa: F811
     state = _open(page, live_server)
-    assert state["errors"] == []
+    assert state["charts"]["targets"] == 0
+    page.fill("#login-user", "ana_investment")  # the user investment_headers created
+    page.fill("#login-pass", "analytics-pass-1")
+    with page.expect_navigation():
+        page.click("#login-button")
+    page.wait_for_function("window.analyticsState && window.analyticsState.ready", timeout=60000)
+    state = page.evaluate("window.analyticsState")
+    assert state["errors"] == [] and page.locator("#who").inner_text() == "ana_investment"
+    assert "role investment" in page.locator("#status").inner_text()
     assert state["charts"]["targets"] >= 5  # the output-based targets (proxies)
     bars = page.evaluate("Chart.getChart('targets-chart').data.datasets[0].data")
     assert len(bars) == state["charts"]["targets"] and all(b >= 0 for b in bars)
