@@ -13,12 +13,13 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import text
 
 from app.auth import Principal, requires
 from app.problems import Problem, bad_request
+from app.web import templates
 from app.zone_store import ATTRIBUTES, apply_change, current, precondition, diff_versions, list_versions, version_feature
 from gis.zone_rules import check_shape
 from layers.industries import resolve_targets
@@ -239,6 +240,11 @@ def diff(zone_id: str, version: int, request: Request, to: int | None = None):
             if to is None:
                 raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
         return diff_versions(conn, zone_id, version, to)
+
+
+@router.get("/edit", response_class=HTMLResponse, tags=["pages"], summary="The planner's zone editor")
+def edit_page(request: Request):
+    return templates.TemplateResponse(request, "edit.html", {})
 
 
 def parse_as_of(raw: str) -> datetime:

@@ -1,0 +1,76 @@
+"""The planner's editor in headless Chromium, driven with real mouse actions."""
+import pytest
+from sqlalchemy import text
+
+from app.auth import add_user
+
+ZONE = "park-xujing-industrial"
+
+
+@pytest.fixture(scope="module")
+def planner(engine):
+    add_user(engine, "editor-ui", "planner", "drag-the-vertex-1")
+    return "editor-ui", "drag-the-vertex-1"
+
+
+def _zone_row(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT version, md5(ST_AsBinary(geom)), area_km2 FROM zones WHERE id = :id"),
+                            {"id": ZONE}).one()
+
+
+def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page, engine, planner):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    before = _zone_row(engine)
+    page.goto(f"{live_server}/edit?zone={ZONE}")
+    page.fill("#login-form input[name=username]", planner[0])
+    page.fill("#login-form input[name=password]", planner[1])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#who:has-text('editor-ui')")
+    page.wait_for_selector("#history li.version")
+    assert not page.locator("#save").is_disabled()
+
+    page.click("#edit-vertices")
+    vertex = page.locator(".leaflet-marker-icon.marker-icon:not(.marker-icon-middle)").first
+    vertex.wait_for()
+    box = vertex.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 25, y + 15, steps=8)
+    page.mouse.move(x + 50, y + 30, steps=8)
+    page.mouse.up()
+
+    page.click("#preview")
+    page.wait_for_selector("#impact table")
+    assert "Preview only" in page.locator("#message").inner_text()
+    assert _zone_row(engine) == before  # a preview saves nothing
+
+    page.fill("#comment", "界面测试：移动一个顶点")
+    page.click("#save")
+    page.wait_for_selector("#message:has-text('Saved as version')")
+    after = _zone_row(engine)
+    assert after[0] == before[0] + 1 and after[1] != before[1]
+    page.wait_for_selector(f"#history li.version:has-text('v{after[0]}')")
+    assert "界面测试" in page.locator("#history li.version").first.inner_text()
+
+    page.fill("#comment", "界面测试：回滚")
+    page.locator(f"#history li.version:has-text('v{before[0]} ') button.rollback").click()
+    page.wait_for_selector("#message:has-text('Rolled back')")
+    restored = _zone_row(engine)
+    assert restored[1] == before[1] and restored[0] == after[0] + 1
+    outside = [u for u in requests if not u.startswith(live_server)]
+    assert outside == []
+
+
+def test_editor_refuses_to_save_without_a_comment(live_server, page, engine, planner):
+    before = _zone_row(engine)
+    page.goto(f"{live_server}/edit?zone={ZONE}")
+    page.fill("#login-form input[name=username]", planner[0])
+    page.fill("#login-form input[name=password]", planner[1])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#history li.version")
+    page.click("#save")
+    assert "comment is required" in page.locator("#message").inner_text()
+    assert _zone_row(engine) == before
