@@ -97,6 +97,32 @@ def _industry(raw: str) -> str:
     return data.check_industry(raw)
 
 
+# Descriptions of the query parameters, for the OpenAPI document (the parsing is _params').
+PARAM_DOCS = {
+    "min_count": "LQ is flagged unreliable below this zone-industry firm count (default 5)",
+    "year": "reference year for growth (default: the latest year established in the data)",
+    "span": "growth window in years (default 5)",
+    "kind": "only zones of this kind: core, corridor, cluster, park",
+    "resolution": "H3 resolution 7, 8 (default) or 9",
+    "plan_industry": "a plan industry id (with its children), e.g. ic, biomed, it",
+    "permutations": "conditional-randomisation permutations, 99–9999 (default 9999)",
+    "seed": "random seed of the permutations (default fixed, so results reproduce)",
+    "fdr": "bh (Benjamini–Hochberg, default) or none (raw p-values)",
+    "variable": "count (default) or employees per cell",
+    "only": "all cells (default) or only significant ones",
+    "bandwidth": "Gaussian kernel bandwidth in metres (default: Scott's rule in EPSG:4549)",
+    "cell": "grid cell size in metres (default 250; grows to keep at most 300 cells a side)",
+    "weight": "none (firms per km², default) or employees (employees per km²)",
+    "format": "contours (GeoJSON polygons, default), overlay (JSON with a PNG data URL and bounds) or png",
+    "levels": "number of contour levels, evenly spaced fractions of the maximum (default 5)",
+}
+
+
+def _openapi(spec: dict) -> dict:
+    return {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": PARAM_DOCS.get(name, "")} for name in spec]}
+
+
 # -- the shared request flow -----------------------------------------------------------------------
 def _run(request: Request, principal: Principal, endpoint: str, params: dict, compute):
     """Compute (or fetch from the cache) a result; returns (result, metadata)."""
@@ -162,7 +188,8 @@ def _zones(conn, params, show_output):
                          "growth": "firms established in (year - span, year]; stock growth per year of surviving firms"}}}
 
 
-@router.get("/analytics/zones", summary="Zone × plan-industry metrics: density, share, LQ, HHI, growth")
+@router.get("/analytics/zones", summary="Zone × plan-industry metrics: density, share, LQ, HHI, growth",
+            openapi_extra=_openapi(ZONE_PARAMS))
 def analytics_zones(request: Request, principal: Principal = Depends(current_principal)):
     params = _params(request, ZONE_PARAMS)
     value, meta = _run(request, principal, "zones", params, _zones)
@@ -199,7 +226,8 @@ def _hexbins(conn, params, show_output):
                      "synthetic": data.synthetic_summary(conn)}}
 
 
-@router.get("/analytics/hexbins", summary="Enterprises and employees per H3 cell (resolution 7–9)")
+@router.get("/analytics/hexbins", summary="Enterprises and employees per H3 cell (resolution 7–9)",
+            openapi_extra=_openapi(HEX_PARAMS))
 def analytics_hexbins(request: Request, principal: Principal = Depends(current_principal)):
     params = _params(request, HEX_PARAMS)
     value, meta = _run(request, principal, "hexbins", params, _hexbins)
@@ -246,6 +274,9 @@ def _hotspots(conn, params, show_output):
     return {"features": features,
             "meta": {"fdr": fdr, "classes": classes, "cells": int(cells.size),
                      "min_p_value": 2.0 / (params["permutations"] + 1),
+                     # BH flags nothing at level a unless at least m * min_p / a cells reach the floor
+                     "bh_min_cells_at_floor": {str(a): int(np.ceil(cells.size * 2.0 / (params["permutations"] + 1) / a))
+                                               for a in (0.10, 0.05, 0.01)},
                      "statistic": "Getis-Ord Gi* (z: analytic, as esda.G_Local star=True transform=B)",
                      "neighbourhood": "the cell and its k=1 H3 ring, binary weights; ring cells outside the study "
                                       "area are left out",
@@ -256,7 +287,8 @@ def _hotspots(conn, params, show_output):
                      "synthetic": data.synthetic_summary(conn)}}
 
 
-@router.get("/analytics/hotspots", summary="Getis-Ord Gi* hotspots on the H3 grid with permutation p and FDR")
+@router.get("/analytics/hotspots", summary="Getis-Ord Gi* hotspots on the H3 grid with permutation p and FDR",
+            openapi_extra=_openapi(HOT_PARAMS))
 def analytics_hotspots(request: Request, principal: Principal = Depends(current_principal)):
     params = _params(request, HOT_PARAMS)
     value, meta = _run(request, principal, "hotspots", params, _hotspots)
@@ -316,7 +348,8 @@ def _outline_bounds(conn):
     return np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy])
 
 
-@router.get("/analytics/density", summary="Kernel density in EPSG:4549: contours (GeoJSON) or a PNG overlay")
+@router.get("/analytics/density", summary="Kernel density in EPSG:4549: contours (GeoJSON) or a PNG overlay",
+            openapi_extra=_openapi(DENSITY_PARAMS))
 def analytics_density(request: Request, principal: Principal = Depends(current_principal)):
     params = _params(request, DENSITY_PARAMS)
     value, meta = _run(request, principal, "density", params, _density)

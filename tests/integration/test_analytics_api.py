@@ -269,3 +269,10 @@ def test_an_industry_with_no_firms_has_no_hotspots_and_no_density_surface(client
     res = client.get("/analytics/density?plan_industry=quantum")
     assert res.status_code == 400 and "at least two" in res.json()["detail"]
     assert client.get("/analytics/hexbins?plan_industry=quantum").json()["features"] == []
+
+
+def test_openapi_documents_the_analytics_parameters(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    names = {p["name"] for p in paths["/analytics/hotspots"]["get"]["parameters"]}
+    assert {"resolution", "permutations", "seed", "fdr"} <= names
+    assert "bandwidth" in {p["name"] for p in paths["/analytics/density"]["get"]["parameters"]}
