@@ -31,6 +31,14 @@ class ItemQuery:
     filter_params: dict = field(default_factory=dict)
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (field name, descending)
     crs: OgcCrs = CRS84
+    as_of: datetime | None = None  # read the layer's history as it stood then
+
+    def source(self, layer: Layer) -> str:
+        if self.as_of is None:
+            return layer.table
+        if layer.history_sql is None:
+            raise ValueError(f"collection {layer.id} keeps no history")
+        return layer.history_sql
 
 
 @dataclass
@@ -56,10 +64,10 @@ def where_sql(layer: Layer, q: ItemQuery, params: dict) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84) -> str:
+def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84, source: str | None = None) -> str:
     cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
     return (f"SELECT t.{layer.id_column} AS __id, ST_AsGeoJSON({crs.output_sql()}, {crs.decimals}) AS __geom"
-            + (f", {cols}" if cols else "") + f" FROM {layer.table} t")
+            + (f", {cols}" if cols else "") + f" FROM {source or layer.table} t")
 
 
 def order_sql(layer: Layer, q: ItemQuery) -> str:
@@ -84,11 +92,13 @@ def _feature(row, fields: tuple[Field, ...]) -> dict:
 def fetch_items(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery) -> ItemPage:
     params: dict = {"offset": q.offset}
     where = where_sql(layer, q, params)
+    if q.as_of is not None:
+        params["as_of"] = q.as_of
     limit = ""
     if q.limit is not None:
         params["limit"] = q.limit + 1  # one extra row says whether a next page exists
         limit = "LIMIT :limit"
-    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs)} {where} {order_sql(layer, q)} "
+    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs, q.source(layer))} {where} {order_sql(layer, q)} "
                              f"{limit} OFFSET :offset"), params).all()
     has_next = q.limit is not None and len(rows) > q.limit
     rows = rows[:q.limit] if q.limit is not None else rows
@@ -101,29 +111,32 @@ def count_matched(conn: Connection, layer: Layer, where: str, params: dict, q: I
     if not has_next:  # the last page: the count is known without asking
         return q.offset + returned, None
     count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
-    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {layer.table} t {where}"), count_params).scalar_one()
+    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {q.source(layer)} t {where}"),
+                        count_params).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     estimate = int(plan[0]["Plan"]["Plan Rows"])
     if estimate > EXACT_COUNT_LIMIT:
         return None, estimate
-    exact = conn.execute(text(f"SELECT count(*) FROM {layer.table} t {where}"), count_params).scalar_one()
+    exact = conn.execute(text(f"SELECT count(*) FROM {q.source(layer)} t {where}"), count_params).scalar_one()
     return int(exact), None
 
 
-def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str, crs: OgcCrs = CRS84) -> dict | None:
-    row = conn.execute(text(f"{select_sql(layer, fields, crs)} WHERE t.{layer.id_column}::text = :fid"),
-                       {"fid": fid}).first()
+def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str, crs: OgcCrs = CRS84,
+               as_of: datetime | None = None) -> dict | None:
+    source = ItemQuery(as_of=as_of).source(layer)
+    row = conn.execute(text(f"{select_sql(layer, fields, crs, source)} WHERE t.{layer.id_column}::text = :fid"),
+                       {"fid": fid, "as_of": as_of}).first()
     return _feature(row, fields) if row else None
 
 
 def iter_rows(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery, batch: int = 5000):
     """All matching rows (id, WKB geometry in q.crs, properties...) streamed with a server-side cursor."""
-    params: dict = {}
+    params: dict = {"as_of": q.as_of}
     where = where_sql(layer, q, params)
     geom = q.crs.output_sql()
     cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
     sql = (f"SELECT t.{layer.id_column} AS __id, ST_AsBinary({geom}) AS __wkb" + (f", {cols}" if cols else "")
-           + f" FROM {layer.table} t {where} {order_sql(layer, q)}")
+           + f" FROM {q.source(layer)} t {where} {order_sql(layer, q)}")
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
     yield from result
 

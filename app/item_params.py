@@ -5,6 +5,8 @@ problem naming the parameter; nothing unknown is ignored silently.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from dataclasses import dataclass
 
 import shapely
@@ -117,7 +119,8 @@ def parse_items(request: Request, layer: Layer, role: str, *, extra: set[str], d
                 max_limit: int | None) -> ParsedItems:
     visible = layer.fields_for(role)
     qfields = queryables(layer, role)
-    check_params(request, extra | FILTER_PARAMS | set(qfields) | ({"limit", "offset"} if max_limit else set()))
+    check_params(request, extra | FILTER_PARAMS | set(qfields) | ({"limit", "offset"} if max_limit else set())
+                 | ({"asOf"} if layer.history_sql else set()))
     p = request.query_params
     bbox = None
     if "bbox" in p:
@@ -133,8 +136,20 @@ def parse_items(request: Request, layer: Layer, role: str, *, extra: set[str], d
         equals={n: typed_value(qfields[n], v) for n, v in p.items() if n in qfields},
         filter_sql=filter_sql, filter_params=filter_params,
         sortby=parse_sortby(p.get("sortby"), qfields),
-        crs=parse_crs(p.get("crs"), "crs"))
+        crs=parse_crs(p.get("crs"), "crs"),
+        as_of=parse_as_of(p["asOf"]) if "asOf" in p else None)
     return ParsedItems(query, parse_properties(p.get("properties"), visible))
+
+
+def parse_as_of(raw: str) -> datetime:
+    """asOf=<ISO 8601 time with a zone>: the layer as it stood then."""
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(f"asOf must be an ISO 8601 time such as 2026-11-27T10:00:00Z; got '{raw}'")
+    if when.tzinfo is None:
+        raise bad_request("asOf needs a time zone, e.g. 2026-11-27T10:00:00+08:00 or ...Z")
+    return when
 
 
 def output_crs(request: Request) -> OgcCrs:

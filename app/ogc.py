@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from app.auth import Principal, current_principal
 from app.exports import csv_text_rows
 from app.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
-from app.item_params import check_params, output_crs, parse_items, queryables
+from app.item_params import check_params, output_crs, parse_as_of, parse_items, queryables
 from app.ogc_crs import CRS84, URIS
 from app.ogc_layers import visible_layer, visible_layers
 from app.zone_store import etag as zone_etag
@@ -210,11 +210,12 @@ def _wkt(geometry: dict | None) -> str | None:
 @router.get("/collections/{collection_id}/items/{fid}", summary="One feature")
 def item(collection_id: str, fid: str, request: Request, principal: Principal = Depends(current_principal)):
     layer = visible_layer(collection_id, principal)
-    check_params(request, {"f", "crs"})
+    check_params(request, {"f", "crs"} | ({"asOf"} if layer.history_sql else set()))
     crs = output_crs(request)
+    as_of = parse_as_of(request.query_params["asOf"]) if "asOf" in request.query_params else None
     fields = layer.fields_for(principal.role)
     with request.app.state.engine.connect() as conn:
-        feature = fetch_item(conn, layer, fields, fid, crs)
+        feature = fetch_item(conn, layer, fields, fid, crs, as_of)
     if feature is None:
         raise not_found(f"no feature '{fid}' in collection '{collection_id}'")
     root = base_url(request)
@@ -222,7 +223,7 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
     feature["links"] = [_link(href, "self", GEOJSON), _link(f"{href}?f=html", "alternate", "text/html"),
                         _link(f"{root}/collections/{layer.id}", "collection", "application/json")]
     headers = {"Content-Crs": f"<{crs.uri}>"}
-    if layer.id == "zones":  # Part 4: editors send this back in If-Match
+    if layer.id == "zones" and as_of is None:  # Part 4: editors send this back in If-Match
         headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
     return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields)
 

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from app.auth import Principal, current_principal
 from app.features import ItemQuery, fetch_items
+from app.item_params import parse_as_of
 from app.maps import MAP_LAYERS, bilingual, layout_map
 from app.settings import Settings, get_settings
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
@@ -76,6 +77,14 @@ def render_public_map(conn: Connection, role: str, settings: Settings, replace: 
 
 @router.get("/map", response_class=HTMLResponse, summary="The public map of the layout")
 def public_map(request: Request, principal: Principal = Depends(current_principal)):
+    raw = request.query_params.get("asOf")
     with request.app.state.engine.connect() as conn:
-        page = render_public_map(conn, principal.role, get_settings())
+        replace, note = None, ""
+        if raw is not None:  # the zones as they stood then (towns, routes and stations are current)
+            when = parse_as_of(raw)
+            zones = LAYERS["zones"]
+            page = fetch_items(conn, zones, zones.fields_for(principal.role), ItemQuery(limit=None, as_of=when))
+            replace = {"zones": {"type": "FeatureCollection", "features": page.features}}
+            note = f"分区截至 zones as of {when.isoformat()}"
+        page = render_public_map(conn, principal.role, get_settings(), replace, note)
     return HTMLResponse(page)

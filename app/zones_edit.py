@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
@@ -245,13 +244,3 @@ def diff(zone_id: str, version: int, request: Request, to: int | None = None):
 @router.get("/edit", response_class=HTMLResponse, tags=["pages"], summary="The planner's zone editor")
 def edit_page(request: Request):
     return templates.TemplateResponse(request, "edit.html", {})
-
-
-def parse_as_of(raw: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(f"asOf must be an ISO 8601 time such as 2026-11-27T10:00:00Z; got '{raw}'")
-    if when.tzinfo is None:
-        raise bad_request("asOf needs a time zone, e.g. 2026-11-27T10:00:00+08:00 or ...Z")
-    return when

@@ -52,6 +52,8 @@ class Layer:
     label_en: str = "name_en"
     # Fields carried in vector tiles (still filtered by role); None: every field the role may see.
     tile_fields: tuple[str, ...] | None = None
+    # SQL standing in for the table at a time :as_of (asOf=), for layers that keep a history.
+    history_sql: str | None = None
 
     @property
     def title(self) -> str:
@@ -114,7 +116,13 @@ register(Layer(
      Field("version", "integer", "版本"), Field("updated_at", "datetime", "更新时间"),
      Field("updated_by", "string", "更新人", least_role="planner")),
     order_by="t.rank, t.id",
-    style={"by": "kind", "colors": ZONE_COLORS, "weight": 2, "fillOpacity": 0.18}))
+    style={"by": "kind", "colors": ZONE_COLORS, "weight": 2, "fillOpacity": 0.18},
+    # Each zone's latest version at :as_of, unless that version was its deletion.
+    history_sql="(SELECT * FROM (SELECT DISTINCT ON (zone_id) zone_id AS id, kind, name_zh, name_en, "
+                "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, "
+                "geom, area_km2, version, created_at AS updated_at, author AS updated_by, action "
+                "FROM zone_versions WHERE created_at <= :as_of ORDER BY zone_id, version DESC) v "
+                "WHERE action <> 'delete')"))
 
 register(Layer(
     "corridor_routes", "数字干线通道", "Corridor routes",

@@ -273,3 +273,30 @@ def test_owslib_part4_update_needs_the_etag(live_server, engine, tokens):
     with engine.connect() as conn:
         desc = conn.execute(text("SELECT description FROM zones WHERE id = 'cluster-expo'")).scalar_one()
     assert desc.endswith("(OWSLib)")
+
+
+def test_as_of_shows_zones_as_they_stood_before_an_edit(client, engine, tokens):
+    from datetime import datetime, timezone
+
+    feature, tag = _zone(client, "cluster-software")
+    with engine.connect() as conn:
+        moment = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    stamp = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    edited = dict(feature, comment="rename for asOf")
+    edited["properties"] = {**feature["properties"], "name_en": "Software cluster (renamed)"}
+    assert client.put("/collections/zones/items/cluster-software", json=edited,
+                      headers={**tokens["planner"], "If-Match": tag}).status_code == 200
+    now = client.get("/collections/zones/items/cluster-software").json()
+    then = client.get(f"/collections/zones/items/cluster-software?asOf={stamp}").json()
+    assert now["properties"]["name_en"] == "Software cluster (renamed)"
+    assert then["properties"]["name_en"] == feature["properties"]["name_en"]
+    assert then["properties"]["version"] == feature["properties"]["version"]
+    listed = client.get(f"/collections/zones/items?asOf={stamp}&kind=cluster").json()["features"]
+    assert {f["id"]: f["properties"]["name_en"] for f in listed}["cluster-software"] == feature["properties"]["name_en"]
+    before_anything = client.get("/collections/zones/items?asOf=2000-01-01T00:00:00Z").json()
+    assert before_anything["features"] == []
+    page = client.get(f"/map?asOf={stamp}")
+    assert page.status_code == 200 and feature["properties"]["name_en"] in page.text
+    assert "Software cluster (renamed)" not in page.text
+    assert client.get("/collections/zones/items?asOf=yesterday").status_code == 400
+    assert client.get("/collections/towns/items?asOf=2026-01-01T00:00:00Z").status_code == 400
