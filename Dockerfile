@@ -1,0 +1,16 @@
+# The app image for docker-compose.yml. The database is the postgis service there.
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /srv/qingpu
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY gis ./gis
+COPY layers ./layers
+COPY migrations ./migrations
+COPY web ./web
+RUN pip install --no-cache-dir -e . \
+ && cd web && npm ci --no-audit --no-fund --loglevel=error
+EXPOSE 8000
+CMD ["sh", "-c", "qingpu db upgrade && qingpu layout load && qingpu serve --host 0.0.0.0 --port 8000"]
