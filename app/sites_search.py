@@ -9,15 +9,19 @@ import json
 import time
 
 import numpy as np
-from scipy.spatial import cKDTree
 from sqlalchemy.engine import Engine
 
 from app import sites_query as q
 from app.sites_spec import SearchIn, check_search
-from gis.site_scoring import CRITERIA_INFO, explain_gap, profile_area_window, score_sites, zone_fit_level
-from gis.site_sensitivity import top_stability
+from gis.site_scoring import (CRITERIA_INFO, explain_gap, profile_area_window, refine_top, score_bounds,
+                              score_sites,
+                              zone_fit_level)
+from gis.site_neighbours import FirmCounter
+from gis.site_sensitivity import overtake_floor, top_stability
 from layers.industries import PLAN_INDUSTRY_BY_ID
 from layers.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS, chain_of, industry_family, min_intensity
+
+TOP_N = 5  # the top whose stability under ±10 % weights is reported
 
 
 def _profile(body: SearchIn, industry: str | None) -> dict | None:
@@ -38,54 +42,85 @@ def _r(v, nd=1):
     return None if v is None else round(float(v), nd)
 
 
-def _counts(tree: cKDTree | None, xy: np.ndarray, radius: float) -> np.ndarray:
-    if tree is None or len(xy) == 0:
-        return np.zeros(len(xy))
-    return np.asarray(tree.query_ball_point(xy, r=radius, return_length=True), dtype=float)
+class NeighbourCounts:
+    """Same-industry and chain (upstream + downstream) firms within the radius of each candidate site
+    (EPSG:4549 metres). Grid bounds first; exact k-d tree counts only where the bounds leave a score
+    open and the site can still matter (see gis/site_neighbours.py and refine_top)."""
+
+    def __init__(self, conn, industry: str, cand: dict, criteria):
+        self.criteria = [c for c in criteria if c.id in COSTLY]
+        family = industry_family(industry)
+        up, down = chain_of(industry)
+        up_f = {i for u in up for i in industry_family(u)} - set(family)
+        down_f = {i for d in down for i in industry_family(d)} - set(family)
+        kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
+
+        def counter(ids) -> FirmCounter:
+            return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
+
+        self.counters = {"same_industry": counter(family), "chain": counter(up_f | down_f),
+                         "upstream": counter(up_f), "downstream": counter(down_f)}
+        self.xy = np.column_stack([cand["x"], cand["y"]]) if len(cand["id"]) else np.empty((0, 2))
+        n = len(self.xy)
+        self.values = {c.id: np.full(n, np.nan) for c in self.criteria}
+        self.exact = {c.id: np.zeros(n, dtype=bool) for c in self.criteria}
+        self.lower_points, self.upper_points = np.zeros(n), np.zeros(n)
+        self.settled: dict[str, np.ndarray] = {}
+        for c in self.criteria:
+            lo, hi = self.counters[c.id].bounds(self.xy, c.radius_m)
+            low, up = score_bounds(c.transform, lo, hi)
+            settled = low == up  # the score is the same for any count in [lo, hi]
+            self.values[c.id][settled] = lo[settled]
+            self.lower_points += c.weight * low
+            self.upper_points += c.weight * up
+            self.settled[c.id] = settled
+
+    def count(self, rows: np.ndarray, everything: bool = False) -> None:
+        """Exact counts for ``rows`` (only where the score is still open, unless ``everything``)."""
+        for c in self.criteria:
+            todo = rows[~self.exact[c.id][rows] & (everything | ~self.settled[c.id][rows])]
+            if len(todo):
+                self.values[c.id][todo] = self.counters[c.id].exact(self.xy[todo], c.radius_m)
+                self.exact[c.id][todo] = True
+
+    def split_chain(self, i: int) -> tuple[int, int]:
+        """(upstream, downstream) firms around one shown site."""
+        r = next(c.radius_m for c in self.criteria if c.id == "chain")
+        return tuple(int(self.counters[k].exact(self.xy[[i]], r)[0]) for k in ("upstream", "downstream"))
 
 
-def _neighbour_counts(conn, industry: str, cand: dict, criteria) -> dict[str, np.ndarray]:
-    """Same-industry, upstream and downstream firm counts around each candidate (EPSG:4549 metres)."""
-    wanted = {c.id: c for c in criteria}
-    family = industry_family(industry)
-    up, down = chain_of(industry)
-    up_f = {i for u in up for i in industry_family(u)} - set(family)
-    down_f = {i for d in down for i in industry_family(d)} - set(family)
-    kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
-    xy = np.column_stack([cand["x"], cand["y"]]) if len(cand["id"]) else np.empty((0, 2))
-    out = {}
-
-    def tree_of(ids):
-        mask = np.isin(kinds, list(ids)) if len(kinds) else np.array([], dtype=bool)
-        return cKDTree(pts[mask]) if mask.any() else None
-
-    if "same_industry" in wanted:
-        out["same_industry"] = _counts(tree_of(family), xy, wanted["same_industry"].radius_m)
-    if "chain" in wanted:
-        r = wanted["chain"].radius_m
-        out["upstream"] = _counts(tree_of(up_f), xy, r)
-        out["downstream"] = _counts(tree_of(down_f), xy, r)
-        out["chain"] = out["upstream"] + out["downstream"]
-    return out
-
-
-def _zone_fit(industry: str, zones_csv: np.ndarray, zones: dict) -> tuple[np.ndarray, list[str | None]]:
+def _fit_zones(industry: str | None, zones: dict) -> tuple[list[str], list[str]]:
+    """Zones whose targets fit the industry fully (level 1) and those that fit only in part (0.5)."""
+    if industry is None:
+        return [], []
     parent = PLAN_INDUSTRY_BY_ID[industry].parent
     related = {p for p, v in PLAN_INDUSTRY_BY_ID.items() if p != industry and (
         v.parent == industry or (parent is not None and v.parent == parent))}
-    cache: dict[str, tuple[float, str | None]] = {}
-    levels, best_zone = np.zeros(len(zones_csv)), []
-    for i, csv in enumerate(zones_csv):
-        if csv not in cache:
-            best = (0.0, None)
-            for z in filter(None, csv.split(",")):
-                level = zone_fit_level(industry, parent, related, zones.get(z, {}).get("targets", ()))
-                if level > best[0]:
-                    best = (level, z)
-            cache[csv] = best
-        levels[i], zone = cache[csv]
-        best_zone.append(zone)
-    return levels, best_zone
+    levels = {z: zone_fit_level(industry, parent, related, zones[z]["targets"]) for z in zones}
+    return [z for z, lv in levels.items() if lv == 1.0], [z for z, lv in levels.items() if lv == 0.5]
+
+
+def _best_zone(site_zones: list[str], full: list[str], half: list[str]) -> str | None:
+    """The containing zone that gives a site its zone fit (in the layout's zone order)."""
+    return next((z for z in site_zones if z in full), None) or next((z for z in site_zones if z in half), None)
+
+
+COSTLY = ("same_industry", "chain")  # neighbour counts: computed only where they can change the answer
+
+
+def _refine(counts: NeighbourCounts, raw: dict, cand: dict, criteria, limit: int) -> None:
+    """Count neighbours exactly for the sites that can still reach the shown list or the stability
+    report; ``raw`` shares its count arrays with ``counts``, so it sees them filled in."""
+    open_counts = {c.id: np.full(len(cand["id"]), np.nan) for c in counts.criteria}
+    base = score_sites({**raw, **open_counts}, cand["kind"], cand["id"], criteria).total
+
+    def exact_total(rows):
+        counts.count(rows)
+        sub = {k: v[rows] for k, v in raw.items()}
+        return score_sites(sub, cand["kind"][rows], cand["id"][rows], criteria).total
+
+    refine_top(base + counts.lower_points, base + counts.upper_points, exact_total, max(limit, 1), TOP_N,
+               overtake_floor)
 
 
 def run_search(engine: Engine, body: SearchIn) -> dict:
@@ -98,29 +133,33 @@ def run_search(engine: Engine, body: SearchIn) -> dict:
         params: dict = {}
         window = profile.pop("_window") if profile else None
         steps = q.constraint_steps(body, window, params)
-        total, remaining = q.funnel(conn, steps, params)
+        fit_full, fit_half = _fit_zones(industry, zones)
+        total, remaining, cand = q.funnel_and_candidates(conn, steps, params, fit_full, fit_half)
         funnel = [{"constraint": s.id, "label": s.label, "remaining": n} for s, n in zip(steps, remaining)]
         emptied = _emptied_by(total, steps, remaining)
-        cand = ({c: np.array([]) for c in q.CANDIDATE_COLUMNS} if emptied
-                else q.candidates(conn, steps, params))
         n = len(cand["id"])
         raw = {"station": cand["station_m"], "highway": cand["highway_m"], "price": cand["price"]}
-        fit_zone: list[str | None] = [None] * n
-        counts = {}
+        counts: NeighbourCounts | None = None
         if industry:
-            counts = _neighbour_counts(conn, industry, cand, criteria)
-            raw.update({k: v for k, v in counts.items() if k in ("same_industry", "chain")})
-            raw["zone_fit"], fit_zone = _zone_fit(industry, cand["zones"], zones)
+            raw["zone_fit"] = cand["zone_fit"]
+            counts = NeighbourCounts(conn, industry, cand, criteria)
+            raw.update(counts.values)
+            if counts.criteria:
+                _refine(counts, raw, cand, criteria, body.limit)
         scores = score_sites(raw, cand["kind"], cand["id"], criteria)
         top = scores.order[:body.limit]
+        if counts is not None and counts.criteria:  # show true counts, not bounds, for the listed sites
+            counts.count(top, everything=True)
+            scores = score_sites(raw, cand["kind"], cand["id"], criteria)
         details = q.site_details(conn, [str(cand["id"][i]) for i in top])
     results = []
     for rank0, i in enumerate(top):
         site = details[str(cand["id"][i])]
         above = top[rank0 - 1] if rank0 else None
+        fit_zone = _best_zone(site["zones"], fit_full, fit_half)
         results.append(_result(rank0 + 1, i, site, scores, steps, body, profile, counts, fit_zone, zones,
                                above, str(cand["id"][above]) if above is not None else None))
-    stability = (top_stability(scores.score, scores.weights, scores.order, cand["id"])
+    stability = (top_stability(scores.score, scores.weights, scores.order, cand["id"], top_n=TOP_N)
                  if body.sensitivity and n else None)
     return {
         "total_sites": total, "funnel": funnel, "emptied_by": emptied, "count": n, "returned": len(results),
@@ -167,17 +206,20 @@ def _met(step_id: str, site: dict, body: SearchIn, profile: dict | None) -> str:
     return "outside the excluded areas"
 
 
-def _note(cid: str, i: int, site: dict, counts: dict, fit_zone, zones) -> str:
+def _note(cid: str, i: int, site: dict, counts: "NeighbourCounts | None", fit_zone, zones) -> str:
     if cid == "station":
         return f"{site['station_m']:.0f} m to {site['station_name']}" if site["station_m"] is not None else "no station"
     if cid == "highway":
         return f"{site['highway_m']:.0f} m" if site["highway_m"] is not None else "no highway"
+    if cid in ("same_industry", "chain", "zone_fit") and counts is None:
+        return "not measured: no investor industry"
     if cid == "same_industry":
-        return f"{int(counts['same_industry'][i])} firms"
+        return f"{int(counts.values['same_industry'][i])} firms"
     if cid == "chain":
-        return f"{int(counts['upstream'][i])} upstream + {int(counts['downstream'][i])} downstream firms"
+        up, down = counts.split_chain(i)
+        return f"{up} upstream + {down} downstream firms"
     if cid == "zone_fit":
-        z = fit_zone[i]
+        z = fit_zone
         return f"{zones[z]['name_zh']} ({z}) targets it" if z else "no containing zone targets it"
     return f"{site['price']:g} {site['price_unit']}" if site["price"] is not None else "no price given"
 

@@ -174,7 +174,7 @@ def score_sites(raw: dict[str, np.ndarray], kinds: np.ndarray, ids: np.ndarray,
     sc = np.zeros((n, k))
     is_building = np.asarray(kinds) == "building"
     for j, c in enumerate(criteria):
-        values = np.asarray(raw[c.id], dtype=float)
+        values = np.asarray(raw[c.id], dtype=float) if c.id in raw else np.full(n, np.nan)  # not measured
         raw_m[:, j] = values
         sc[:, j] = c.transform.apply(values)
         if c.building_transform is not None and is_building.any():
@@ -258,3 +258,47 @@ def zone_fit_level(industry: str, parent: str | None, siblings_and_children: set
     if targets & siblings_and_children:
         return 0.5
     return 0.0
+
+
+def score_bounds(transform: Transform, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the transformed score when the raw value is only known to lie in [lo, hi]. Linear and
+    threshold transforms are monotone; the ideal-value transform peaks at ``ideal``."""
+    a, b = transform.apply(lo), transform.apply(hi)
+    low, up = np.minimum(a, b), np.maximum(a, b)
+    if transform.type == "ideal":
+        inside = (np.asarray(lo) <= transform.ideal) & (transform.ideal <= np.asarray(hi))
+        up = np.where(inside, 1.0, up)
+    return low, up
+
+
+def refine_top(lower: np.ndarray, upper: np.ndarray, exact_total, keep: int, top_n: int,
+               overtake_floor, batch: int = 1024) -> np.ndarray:
+    """Which sites get their costly criteria computed exactly: the fewest that keep the answer exact.
+
+    Each site's total lies in [lower, upper]. Sites are refined in batches by decreasing upper bound
+    (``exact_total(rows)`` returns their exact totals) until no unrefined site can reach the
+    ``keep``-th best exact total (so the shown list is exact) nor ``overtake_floor`` of the
+    ``top_n``-th (so the stability report is exact). Returns the mask of refined sites; the others keep
+    a total below every shown site's.
+    """
+    n = len(lower)
+    refined = np.zeros(n, dtype=bool)
+    if n == 0:
+        return refined
+    by_upper = np.argsort(-upper, kind="stable")
+    totals = np.full(n, -np.inf)
+    pos, size = 0, max(batch, keep)
+    while pos < n:
+        rows = by_upper[pos:pos + size]
+        totals[rows] = exact_total(rows)
+        refined[rows] = True
+        pos += len(rows)
+        size *= 2
+        if pos >= n:
+            break
+        done = np.sort(totals[refined])[::-1]
+        k_keep = done[keep - 1] if len(done) >= keep else -np.inf
+        k_top = done[top_n - 1] if len(done) >= top_n else -np.inf
+        if upper[by_upper[pos]] < min(k_keep, overtake_floor(k_top)) - 1e-9:
+            break
+    return refined

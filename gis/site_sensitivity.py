@@ -10,6 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
+STEP = 0.10
+
+
+def overtake_floor(total_b: float, step: float = STEP) -> float:
+    """The lowest baseline total from which a site can overtake one scoring ``total_b`` in some scenario.
+
+    In a scenario the weights are w_i f_i / F with f_i in [1 - step, 1 + step]; F cancels when two sites
+    are compared, so a overtakes b iff sum w_i f_i (t_ai - t_bi) > 0, which some f allows iff
+    T_a - T_b + step * sum w_i |t_ai - t_bi| > 0. As 0 <= t <= 1 and the weights sum to 100, that sum is
+    at most min(100, T_a + T_b), so a needs T_a > T_b - 100 step and T_a > T_b (1 - step) / (1 + step).
+    """
+    return max(total_b - 100 * step, total_b * (1 - step) / (1 + step))
+
 
 def scenario_weights(weights: np.ndarray, step: float, samples: int, seed: int) -> tuple[np.ndarray, int]:
     """k x M weight matrix (columns sum to 100) and the number of one-at-a-time scenarios first."""
@@ -29,37 +42,34 @@ def scenario_weights(weights: np.ndarray, step: float, samples: int, seed: int) 
 
 
 def top_stability(score: np.ndarray, weights: np.ndarray, order: np.ndarray, ids, top_n: int = 5,
-                  step: float = 0.10, samples: int = 200, seed: int = 20211) -> dict:
+                  step: float = STEP, samples: int = 200, seed: int = 20211) -> dict:
     """Stability of the top ``top_n`` sites of a ranking (``score``: N x k transformed scores in 0..1)."""
     top = order[:top_n]
     if len(top) == 0:
         return {"top_n": top_n, "scenarios": 0, "sites": []}
     W, n_oat = scenario_weights(weights, step, samples, seed)
     base_total = score @ np.asarray(weights, dtype=float)
-    # A site can move by at most a factor (1+step)/(1-step) either way, so sites that cannot reach the
-    # lowest perturbed score of the baseline top N never change a rank that matters: drop them.
-    grow = (1 + step) / (1 - step)
-    floor = base_total[top].min() / grow
-    keep = np.flatnonzero(base_total * grow >= floor - 1e-9)
+    # Sites that cannot overtake even the lowest of the baseline top N in any scenario never change a
+    # rank that matters: drop them before the scenario matrix is built.
+    keep = np.flatnonzero(base_total >= overtake_floor(base_total[top].min(), step) - 1e-9)
     S = score[keep] @ W  # kept x M
     pos = {int(i): p for p, i in enumerate(keep)}
-    sites = []
-    for rank0, i in enumerate(top):
-        mine = S[pos[int(i)]]
+    ranks = np.empty((len(top), W.shape[1]), dtype=int)
+    for r, i in enumerate(top):
         # ties count in favour of the site, as the baseline breaks them by id
-        ranks = 1 + (S > mine + 1e-9).sum(axis=0)
-        stayed = ranks <= top_n
-        sites.append({"id": str(ids[i]), "base_rank": rank0 + 1,
+        ranks[r] = 1 + (S > S[pos[int(i)]] + 1e-9).sum(axis=0)
+    stayed_all = ranks <= top_n
+    sites = []
+    for r, i in enumerate(top):
+        stayed, rk = stayed_all[r], ranks[r]
+        sites.append({"id": str(ids[i]), "base_rank": r + 1,
                       "stayed_one_at_a_time": int(stayed[:n_oat].sum()),
                       "stayed_joint": int(stayed[n_oat:].sum()),
                       "stayed_share": round(float(stayed.mean()), 3) if stayed.size else 1.0,
-                      "worst_rank": int(ranks.max()) if ranks.size else rank0 + 1,
-                      "best_rank": int(ranks.min()) if ranks.size else rank0 + 1})
-    same_set = 0
-    if W.shape[1]:
-        kth = np.sort(S, axis=0)[-min(top_n, len(keep))]
-        top_rows = np.array([pos[int(i)] for i in top])
-        same_set = int((S[top_rows] >= kth - 1e-9).all(axis=0).sum())
+                      "worst_rank": int(rk.max()) if rk.size else r + 1,
+                      "best_rank": int(rk.min()) if rk.size else r + 1})
+    # the top set is unchanged exactly when every one of its sites stays in it
+    same_set = int(stayed_all.all(axis=0).sum()) if len(top) == min(top_n, len(keep)) else 0
     return {"top_n": top_n, "step": step, "scenarios": int(W.shape[1]), "one_at_a_time": n_oat,
             "joint_samples": samples, "seed": seed, "top_set_unchanged": same_set,
             "method": (f"each weight ×(1±{step:g}) one at a time ({n_oat} scenarios) and {samples} joint draws "

@@ -51,6 +51,7 @@ def upgrade() -> None:
     CREATE INDEX sites_zones_idx ON sites USING gin (zones);
     CREATE INDEX sites_filter_idx ON sites (availability, kind, land_use);
     CREATE INDEX sites_area_idx ON sites (area_m2);
+    CREATE INDEX sites_layout_stamp_idx ON sites (layout_stamp);  -- finds stale rows without a scan
 
     CREATE FUNCTION sites_measure() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE m geometry;

@@ -258,3 +258,9 @@ def test_the_documented_example_is_a_valid_search(client, staff):
     assert [f["constraint"] for f in body["funnel"]] == [
         "kinds", "availability", "land_uses", "zones", "area", "profile_area", "max_station_m", "max_highway_m"]
     assert body["profile"]["max_area_mu"] == 50.0 and body["profile"]["min_area_mu"] == 40.0
+
+
+def test_zero_weight_criteria_need_no_industry(client, staff):
+    body = search(client, staff, {"criteria": [
+        {"id": "station", "weight": 70}, {"id": "price", "weight": 30}, {"id": "chain", "weight": 0}]})
+    assert [r["id"] for r in body["results"]][0] == "TEST-A" and body["count"] == 3

@@ -145,8 +145,88 @@ def test_stability_pruning_matches_brute_force():
     report = top_stability(score, weights, order, ids, top_n=5, samples=50, seed=2)
     W, _ = scenario_weights(weights, 0.1, 50, 2)
     S = score @ W
+    top_ranks = []
     for site in report["sites"]:
         i = int(np.flatnonzero(ids == site["id"])[0])
         ranks = 1 + (S > S[i] + 1e-9).sum(axis=0)
         assert site["worst_rank"] == ranks.max()
         assert site["stayed_one_at_a_time"] + site["stayed_joint"] == (ranks <= 5).sum()
+        top_ranks.append(ranks)
+    top5 = set(order[:5].tolist())
+    unchanged = sum(set(np.argsort(-S[:, m], kind="stable")[:5].tolist()) == top5 for m in range(S.shape[1]))
+    assert report["top_set_unchanged"] == unchanged == int((np.array(top_ranks) <= 5).all(axis=0).sum())
+    assert 0 < unchanged < S.shape[1]  # random data: the weights do move this top
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_refining_only_the_sites_that_can_matter_keeps_the_top_and_its_stability_exact(seed):
+    from gis.site_scoring import refine_top
+    from gis.site_sensitivity import overtake_floor
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    criteria = (Criterion("station", 40, Transform("linear", best=0, worst=1)),
+                Criterion("same_industry", 20, Transform("linear", best=1, worst=0), radius_m=1000),
+                Criterion("chain", 15, Transform("ideal", ideal=0.5, tolerance=0.5), radius_m=1000),
+                Criterion("price", 25, Transform("linear", best=0, worst=1)))
+    raw = {k: rng.uniform(0, 1, n) for k in ("station", "same_industry", "chain", "price")}
+    raw["station"][:300] = 1.0  # a plateau of equal cheap scores, as real searches have
+    ids, kinds = np.array([f"s{i:05d}" for i in range(n)]), np.array(["parcel"] * n)
+    exact = score_sites(raw, kinds, ids, criteria)
+    unknown = {"same_industry": np.full(n, np.nan), "chain": np.full(n, np.nan)}
+    lower = score_sites({**raw, **unknown}, kinds, ids, criteria).total
+    asked = []
+
+    def exact_total(rows):
+        asked.append(len(rows))
+        return exact.total[rows]
+
+    mask = refine_top(lower, lower + 35, exact_total, 50, 5, overtake_floor, batch=256)
+    assert 50 <= mask.sum() < n / 2  # it prunes most sites
+    partial = {k: np.where(mask, v, np.nan) if k in unknown else v for k, v in raw.items()}
+    refined = score_sites(partial, kinds, ids, criteria)
+    assert refined.order[:50].tolist() == exact.order[:50].tolist()
+    assert refined.total[refined.order[:50]].tolist() == exact.total[exact.order[:50]].tolist()
+    a = top_stability(exact.score, exact.weights, exact.order, ids, samples=60, seed=1)
+    b = top_stability(refined.score, refined.weights, refined.order, ids, samples=60, seed=1)
+    assert a == b
+
+
+def test_overtake_floor_is_tight_for_a_pair_of_sites():
+    from gis.site_sensitivity import overtake_floor, scenario_weights
+
+    # b: all 60 points from criterion 0; a: 51 points, all from criterion 1. Weights 60/40.
+    w = np.array([60.0, 40.0])
+    b, a = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    W, _ = scenario_weights(w, 0.1, 0, 0)
+    assert max((a @ W) - (b @ W)) < 0          # 40 cannot overtake 60 with ±10 %
+    assert overtake_floor(60) == pytest.approx(50)  # and the floor says so: 40 < 50
+
+
+def test_grid_bounds_contain_the_exact_counts():
+    from gis.site_neighbours import FirmCounter
+
+    rng = np.random.default_rng(4)
+    firms = np.vstack([rng.uniform(0, 20000, (1500, 2)), rng.normal(8000, 600, (400, 2))])
+    sites = rng.uniform(-2000, 22000, (800, 2))
+    counter = FirmCounter(firms)
+    for radius in (700.0, 3000.0, 5000.0):
+        lo, hi = counter.bounds(sites, radius)
+        d = np.sqrt(((sites[:, None, :] - firms[None, :, :]) ** 2).sum(axis=2))
+        exact = (d <= radius).sum(axis=1)
+        assert (counter.exact(sites, radius) == exact).all()
+        assert (lo <= exact).all() and (exact <= hi).all()
+        assert lo.mean() > 0.5 * exact.mean() and hi.mean() < 1.6 * exact.mean()  # and they are useful
+    assert FirmCounter(np.empty((0, 2))).bounds(sites, 1000)[1].sum() == 0
+
+
+def test_score_bounds_for_each_transform():
+    from gis.site_scoring import score_bounds
+
+    lo, hi = np.array([0.0, 5, 25, 8]), np.array([4.0, 30, 40, 12])
+    low, up = score_bounds(Transform("linear", best=20, worst=0), lo, hi)
+    assert low.tolist() == pytest.approx([0, 0.25, 1, 0.4]) and up.tolist() == pytest.approx([0.2, 1, 1, 0.6])
+    low, up = score_bounds(Transform("ideal", ideal=10, tolerance=10), lo, hi)
+    assert low.tolist() == pytest.approx([0, 0, 0, 0.8]) and up.tolist() == pytest.approx([0.4, 1, 0, 1])
+    low, up = score_bounds(Transform("threshold", threshold=10, better="above"), lo, hi)
+    assert low.tolist() == [0, 0, 1, 0] and up.tolist() == [0, 1, 1, 1]
