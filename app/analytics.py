@@ -130,7 +130,9 @@ def _run(request: Request, principal: Principal, endpoint: str, params: dict, co
     principal.require(least)  # the same role rules as the enterprise items
     show_output = role_allows(principal.role, output_role)
     engine = request.app.state.engine
-    with engine.connect() as conn:
+    # One snapshot for the version counters and the data, so a result is never filed under a version
+    # older than the rows it was computed from (writers bump the counter in the same transaction).
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         version = data.versions(conn)
         key = (endpoint, tuple(sorted((k, str(v)) for k, v in params.items())), show_output,
                tuple(sorted(version.items())))
