@@ -114,7 +114,7 @@ def bench_reassign(n: int, db: str, reuse: bool) -> None:
     with engine.connect() as conn:
         total = conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one()
     zone = "cluster-logistics"
-    for label, radius in (("typical edit: boundary dragged out ~1 km", 1000), ("large edit: ~3 km bulge", 3000)):
+    for label, radius in (("typical edit: boundary pushed ~1 km into the core", 1000), ("large edit: a 3 km bulge", 3000)):
         ours, baseline, preview, moved = [], [], [], 0
         for _ in range(3):
             with engine.connect() as conn:
