@@ -141,6 +141,15 @@ def _impact(rows: list, assignment: Assignment) -> dict:
     return {"entered": entered, "left": left, "primary_changed": primary_changed}
 
 
+def _previous_kind_and_targets(conn: Connection, zone: ZoneInfo) -> tuple[str, tuple[str, ...]]:
+    """Kind and targets of the zone's previous recorded version (zone history), else the current ones."""
+    row = conn.execute(text(
+        "SELECT v.kind, v.target_industries FROM zone_versions v JOIN zones z ON z.id = v.zone_id "
+        "WHERE v.zone_id = :id AND v.version < z.version AND v.geom IS NOT NULL ORDER BY v.version DESC LIMIT 1"),
+        {"id": zone.id}).first()
+    return (row[0], tuple(row[1] or ())) if row else (zone.kind, zone.target_industries)
+
+
 def _as_bytes(geom_wkb) -> bytes | None:
     """WKB or EWKB as bytes (a database row may hand over a memoryview)."""
     return None if geom_wkb is None else bytes(geom_wkb)
@@ -156,6 +165,8 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
                           zone_id: str | None = None) -> dict:
     """Recompute zones and primary zone of the enterprises in the changed area, in the caller's
     transaction, after the zones row was written (None = the zone was created / deleted).
+    When the zone's kind or targets differ from its previous version in zone history, all its
+    members are recomputed too.
 
     Returns {"entered": {zone: [uscc]}, "left": {zone: [uscc]}, "primary_changed": [...]}.
     ``zone_id`` (optional) names the edited zone; without it the zone is found by its new geometry.
@@ -163,6 +174,7 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     old_geom_wkb, new_geom_wkb = _as_bytes(old_geom_wkb), _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
     pairs: list[tuple[str, str]] = []
+    retargeted = None
     if old_geom_wkb is not None and new_geom_wkb is not None:
         if zone_id is None:
             zone_id = conn.execute(text("SELECT id FROM zones WHERE ST_Equals(geom, ST_SetSRID("
@@ -170,10 +182,12 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
                                    {"g": new_geom_wkb}).scalar()
         after = next((z for z in zones if z.id == zone_id), None)
         if after is not None:
-            before = ZoneInfo(after.id, after.name_zh, after.kind, area_km2(shapely_wkb.loads(old_geom_wkb)),
-                              after.target_industries)
+            kind, targets = _previous_kind_and_targets(conn, after)
+            before = ZoneInfo(after.id, after.name_zh, kind, area_km2(shapely_wkb.loads(old_geom_wkb)), targets)
             pairs = _flip_pairs(before, after, zones)
-    rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs)
+            if (kind, targets) != (after.kind, after.target_industries):
+                retargeted = after.id  # new targets or kind: every member may change primary
+    rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs, members_of=retargeted)
     assignment = _assign(rows, zones)
     impact = _impact(rows, assignment)
     _write(conn, rows, assignment)

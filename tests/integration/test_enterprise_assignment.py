@@ -224,3 +224,28 @@ def test_creating_and_deleting_a_zone_reassigns_its_area(engine, huaxin_firms, t
             assert stored(conn, logistics)[1] == "cluster-logistics"
         finally:
             trans.rollback()
+
+
+def test_new_targets_recorded_in_zone_history_reassign_every_member(engine, huaxin_firms):
+    """An edit that retargets 智慧物流组团 to aviation (same boundary) moves nobody's membership, but the
+    express firm no longer fits it; the zone's previous version in history tells the re-assignment so."""
+    logistics, expo = huaxin_firms
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            geom = bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM zones WHERE id = 'cluster-logistics'"))
+                         .scalar_one())
+            conn.execute(text("UPDATE zones SET target_industries = '{aviation}', version = version + 1 "
+                              "WHERE id = 'cluster-logistics'"))
+            conn.execute(text(
+                "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
+                "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
+                "SELECT id, version, 'update', 'targets only', 'test', kind, name_zh, name_en, target_industries, "
+                "target_phrases, member_towns, parent_zone, schematic, description, rank, geom FROM zones "
+                "WHERE id = 'cluster-logistics'"))
+            impact = reassign_changed_area(conn, geom, geom, zone_id="cluster-logistics")
+            moved = {c["uscc"]: c for c in impact["primary_changed"]}
+            assert moved[logistics]["from"] == "cluster-logistics" and moved[logistics]["to"] == "cluster-expo"
+            assert not impact["entered"] and not impact["left"]
+        finally:
+            trans.rollback()
