@@ -10,6 +10,7 @@ from app.auth import Principal, current_principal
 from app.features import ItemQuery, fetch_items
 from app.item_params import parse_as_of
 from app.maps import MAP_LAYERS, bilingual, layout_map
+from app.problems import bad_request
 from app.settings import Settings, get_settings
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
 
@@ -46,7 +47,8 @@ def _enterprise_count(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one())
 
 
-def enterprise_config(conn: Connection, role: str) -> dict | None:
+def enterprise_config(conn: Connection, role: str, mode: str | None = None) -> dict | None:
+    """How the browser loads enterprises; `mode` (cluster or tiles) overrides the choice by count."""
     layer = LAYERS.get("enterprises")
     if layer is None or not role_allows(role, layer.least_role):
         return None
@@ -54,7 +56,7 @@ def enterprise_config(conn: Connection, role: str) -> dict | None:
     visible = {f.name: f for f in layer.fields_for(role)}
     names = [n for n in ENTERPRISE_POPUP_FIELDS if n in visible]
     fields = [{"name": n, "title": visible[n].title} for n in names]
-    if count <= CLUSTER_MAX:
+    if mode == "cluster" or (mode is None and count <= CLUSTER_MAX):
         url = f"/collections/enterprises/items?limit={max(count, 1)}&properties={','.join(names)}"
         return {"mode": "cluster", "count": count, "url": url, "fields": fields, "style": layer.style}
     return {"mode": "tiles", "count": count, "url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=enterprises",
@@ -70,14 +72,17 @@ def map_overlays(role: str) -> list[dict]:
 
 
 def render_public_map(conn: Connection, role: str, settings: Settings, replace: dict[str, dict] | None = None,
-                      note: str = "") -> str:
+                      note: str = "", enterprise_mode: str | None = None) -> str:
     return layout_map(map_collections(conn, role, replace), settings, MAP_TITLE, note,
-                      enterprises=enterprise_config(conn, role), overlays=map_overlays(role))
+                      enterprises=enterprise_config(conn, role, enterprise_mode), overlays=map_overlays(role))
 
 
 @router.get("/map", response_class=HTMLResponse, summary="The public map of the layout")
 def public_map(request: Request, principal: Principal = Depends(current_principal)):
     raw = request.query_params.get("asOf")
+    mode = request.query_params.get("enterprises")
+    if mode not in (None, "cluster", "tiles"):
+        raise bad_request(f"enterprises must be cluster or tiles; got '{mode}'")
     with request.app.state.engine.connect() as conn:
         replace, note = None, ""
         if raw is not None:  # the zones as they stood then (towns, routes and stations are current)
@@ -86,5 +91,5 @@ def public_map(request: Request, principal: Principal = Depends(current_principa
             page = fetch_items(conn, zones, zones.fields_for(principal.role), ItemQuery(limit=None, as_of=when))
             replace = {"zones": {"type": "FeatureCollection", "features": page.features}}
             note = f"分区截至 zones as of {when.isoformat()}"
-        page = render_public_map(conn, principal.role, get_settings(), replace, note)
+        page = render_public_map(conn, principal.role, get_settings(), replace, note, mode)
     return HTMLResponse(page)

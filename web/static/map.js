@@ -129,6 +129,7 @@
   }
 
   window.qpInitMap = function (map, control, cfg) {
+    if (!map.options.maxZoom) { map.setMaxZoom(19); }  // marker clustering needs a bound
     var narrow = window.innerWidth < 600;
     if (narrow) {  // a collapsed layer switcher and legend leave the map visible on a phone
       control.remove();
