@@ -3,9 +3,10 @@
 For zone editing: after writing a zone, call ``reassign_changed_area`` in the same
 transaction; it touches only the enterprises inside the symmetric difference of the old and
 new boundary (plus, when the edit changes which of two overlapping zones is the more
-specific, the enterprises inside both). ``preview_zone_change`` computes the same without
-writing, for a dry-run impact preview. When only a zone's target industries change, call
-``reassign_zone_members``.
+specific, the enterprises inside both; and when the zone's kind or targets differ from its
+previous version in zone history, all its members). ``preview_zone_change`` computes the same
+without writing, for a dry-run impact preview. ``reassign_zone_members`` recomputes one zone's
+members on demand; ``assign_all`` recomputes everything.
 """
 from __future__ import annotations
 
