@@ -202,9 +202,10 @@ def import_sites(engine: Engine, path, crs: str | None = None, dry_run: bool = F
     report = ImportReport(rows=len(sites), dry_run=dry_run)
     if dry_run:
         return report
-    from app.sites_query import refresh_derived
+    from app.sites_query import lock_sites, refresh_derived
 
     with engine.begin() as conn:
+        lock_sites(conn)
         report.inserted, report.updated = write_sites(conn, sites, progress)
         refresh_derived(conn)
         bump_version(conn, "sites")
@@ -214,7 +215,7 @@ def import_sites(engine: Engine, path, crs: str | None = None, dry_run: bool = F
 def load_demo_sites(engine: Engine, count: int = 400, seed: int = 17, progress=None) -> str:
     """Replace the synthetic sites by ``count`` new ones from ``seed``; real sites are not touched."""
     from gis.site_demo import generate_sites
-    from app.sites_query import refresh_derived
+    from app.sites_query import lock_sites, refresh_derived
 
     if count < 1:
         raise ValueError("--count must be at least 1")
@@ -225,6 +226,7 @@ def load_demo_sites(engine: Engine, count: int = 400, seed: int = 17, progress=N
         parks = [shapely.from_wkb(r[0]) for r in conn.execute(
             text("SELECT ST_AsBinary(geom) FROM zones WHERE kind = 'park' ORDER BY id")).all()]
         sites = generate_sites(shapely.from_wkb(district), parks, count, seed)
+        lock_sites(conn)
         conn.execute(text("DELETE FROM sites WHERE synthetic"))
         clash = conn.execute(text("SELECT count(*) FROM sites WHERE id LIKE 'DEMO-S-%'")).scalar_one()
         if clash:

@@ -55,6 +55,12 @@ def layout_fingerprint(conn: Connection) -> str:
     return conn.execute(text(FINGERPRINT_SQL)).scalar_one()
 
 
+def lock_sites(conn: Connection) -> None:
+    """Serialise writers of the sites (imports, demo loads, refreshes) for this transaction; taken before
+    any row is written so that an import and a search's refresh never wait on each other in a cycle."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
+
+
 def refresh_derived(conn: Connection) -> int:
     """Recompute the layout-derived columns of stale sites; returns how many rows changed.
 
@@ -68,7 +74,7 @@ def refresh_derived(conn: Connection) -> int:
                               "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp)"), {"fp": fp}).scalar_one()
     if not stale:
         return 0
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
+    lock_sites(conn)
     return conn.execute(text(REFRESH_SQL), {"fp": fp}).rowcount
 
 

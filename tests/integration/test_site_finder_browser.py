@@ -39,6 +39,16 @@ def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
     assert page.locator("#sites-map path.leaflet-interactive").count() >= rows.count()
     assert "meet the constraints" in page.inner_text("#status")
     assert page.locator("#stability table tr").count() == 6  # header + top 5
+    # tick the first two rows and export them as CSV
+    rows.nth(0).locator("input.pick").check()
+    rows.nth(1).locator("input.pick").check()
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").strip().splitlines()
+    first_ids = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(2)]
+    assert len(lines) == 3 and [line.split(",")[1] for line in lines[1:]] == first_ids
 
 
 def test_impossible_search_says_which_constraint_emptied_it(page, live_server, demo):

@@ -104,3 +104,22 @@ def test_demo_sites_are_reproducible_and_leave_real_sites_alone(engine, clean_si
         kinds = dict(conn.execute(text("SELECT kind, count(*) FROM sites WHERE synthetic GROUP BY kind")).all())
         in_zone = conn.execute(text("SELECT count(*) FROM sites WHERE synthetic AND zones <> '{}'")).scalar_one()
     assert kinds["parcel"] > kinds["building"] > 0 and in_zone > 60
+
+
+def test_geopackage_in_a_projected_crs_with_chinese_columns(engine, clean_sites, tmp_path):
+    import geopandas as gpd
+
+    from gis.crs import to_measure
+
+    footprint = box(121.110, 31.150, 121.1115, 31.151)
+    gdf = gpd.GeoDataFrame({"编号": ["QP-B1"], "名称": ["空置厂房"], "类型": ["厂房"], "用地性质": ["仓储"],
+                            "状态": ["洽谈中"], "建筑面积": [12000.0], "价格": [1.1]},
+                           geometry=[to_measure(footprint)], crs="EPSG:4549")
+    path = tmp_path / "buildings.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    assert import_sites(engine, path).inserted == 1
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT kind, land_use, availability, area_m2, price_unit, ST_XMin(geom), ST_YMax(geom) "
+                                "FROM sites WHERE id = 'QP-B1'")).one()
+    assert row[:5] == ("building", "W", "negotiating", 12000.0, "元/m²/天")  # a building keeps its floor area
+    assert row[5] == pytest.approx(121.110, abs=1e-6) and row[6] == pytest.approx(31.151, abs=1e-6)
