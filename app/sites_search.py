@@ -12,10 +12,10 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from app import sites_query as q
+from app.problems import bad_request
 from app.sites_spec import SearchIn, check_search
 from gis.site_scoring import (CRITERIA_INFO, explain_gap, profile_area_window, refine_top, score_bounds,
-                              score_sites,
-                              zone_fit_level)
+                              score_sites, zone_fit_level)
 from gis.site_neighbours import FirmCounter
 from gis.site_sensitivity import overtake_floor, top_stability
 from layers.industries import PLAN_INDUSTRY_BY_ID
@@ -29,7 +29,6 @@ def _profile(body: SearchIn, industry: str | None) -> dict | None:
     if p.investment_wan is None and p.land_need_mu is None:
         return None
     if p.investment_wan is not None and industry is None:
-        from app.problems import bad_request
         raise bad_request("profile.investment_wan needs profile.industry: the intensity rule depends on it")
     intensity = min_intensity(industry) if industry else None
     lo, hi, text = profile_area_window(p.investment_wan, p.land_need_mu, intensity or 1.0)

@@ -1,6 +1,7 @@
 """`qingpu import sites` and `qingpu demo sites` against the real PostGIS test database."""
 import json
 
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import box, mapping
@@ -8,7 +9,7 @@ from sqlalchemy import text
 
 from app.cli import main as cli
 from app.sites_import import SiteImportError, import_sites, load_demo_sites
-from gis.crs import area_mu, gcj02_to_wgs84, wgs84_to_gcj02
+from gis.crs import area_mu, geometry_to_wgs84, wgs84_to_gcj02
 
 PARCEL = box(121.100, 31.170, 121.103, 31.172)  # about 285 m x 222 m, north of 青浦新城
 
@@ -66,7 +67,8 @@ def test_cli_reports_rejected_rows_and_exits_nonzero(engine, clean_sites, tmp_pa
 
 
 def test_geojson_in_gcj02_is_converted_and_parcel_area_is_measured(engine, clean_sites, tmp_path):
-    gcj = shapely.transform(PARCEL, lambda xy: __import__("numpy").column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    gcj = shapely.transform(PARCEL, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    assert geometry_to_wgs84(gcj, "gcj02").equals_exact(PARCEL, 1e-8)
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(gcj),
          "properties": {"id": "QP-G1", "name": "测试", "kind": "parcel", "land_use": "研发", "availability": "reserved",

@@ -1,5 +1,4 @@
 """The authored site tables and the synthetic demo sites."""
-import numpy as np
 import shapely
 from shapely.geometry import box
 
