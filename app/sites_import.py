@@ -58,7 +58,10 @@ class ImportReport:
 
 
 def _read(path: Path):
-    """(DataFrame of attributes, list of geometries or None, declared EPSG or None)."""
+    """(attributes, geometries in lon/lat or None for CSV, the declared datum or None).
+
+    A file in a projected system (e.g. EPSG:4549) is unprojected to lon/lat here; its datum is
+    reported ("cgcs2000" or "wgs84") so that the import records where the coordinates came from."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -66,11 +69,13 @@ def _read(path: Path):
     import geopandas as gpd
 
     gdf = gpd.read_file(path)
-    epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
-    if gdf.crs is not None and epsg not in (4326, 4490):
-        gdf = gdf.to_crs(4326)
-        epsg = 4326
-    return pd.DataFrame(gdf.drop(columns="geometry")), list(gdf.geometry), epsg
+    declared = None
+    if gdf.crs is not None:
+        declared = "cgcs2000" if "CGCS2000" in gdf.crs.name.upper() or gdf.crs.to_epsg() == 4490 else "wgs84"
+        if gdf.crs.is_projected or gdf.crs.to_epsg() not in (4326, 4490):
+            gdf = gdf.to_crs(4326)
+            declared += ":projected"
+    return pd.DataFrame(gdf.drop(columns="geometry")), list(gdf.geometry), declared
 
 
 def _num(value, name: str, errors: list[str], required: bool = False) -> float | None:
@@ -147,10 +152,16 @@ def parse_sites(path: str | Path, crs: str | None = None) -> tuple[list[dict], l
         raise ValueError(f"no such file: {path}")
     if path.suffix.lower() not in (".csv", ".geojson", ".json", ".gpkg"):
         raise ValueError(f"unsupported file type {path.suffix}; use GeoJSON, GeoPackage or CSV")
-    crs = (crs or "wgs84").lower()
+    crs = (crs or "wgs84").lower()  # the lon/lat system of the coordinates (GCJ-02/BD-09 are converted)
     if crs not in SOURCE_SYSTEMS:
         raise ValueError(f"unknown --crs {crs}; use one of {', '.join(SOURCE_SYSTEMS)}")
-    df, geoms, _epsg = _read(path)
+    df, geoms, declared = _read(path)
+    if declared and declared.endswith(":projected"):
+        if crs in ("gcj02", "bd09"):
+            raise ValueError(f"--crs {crs} applies to lon/lat files; {path.name} declares a projected system")
+        crs = declared.split(":")[0]
+    elif declared == "cgcs2000" and crs == "wgs84":
+        crs = "cgcs2000"
     df = df.rename(columns={c: COLUMNS[c.strip()] for c in df.columns if c.strip() in COLUMNS})
     sites, rejected, seen = [], [], {}
     header_rows = 2 if path.suffix.lower() == ".csv" else 1  # CSV row 1 is the header

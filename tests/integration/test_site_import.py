@@ -121,7 +121,10 @@ def test_geopackage_in_a_projected_crs_with_chinese_columns(engine, clean_sites,
     gdf.to_file(path, driver="GPKG")
     assert import_sites(engine, path).inserted == 1
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT kind, land_use, availability, area_m2, price_unit, ST_XMin(geom), ST_YMax(geom) "
-                                "FROM sites WHERE id = 'QP-B1'")).one()
+        row = conn.execute(text("SELECT kind, land_use, availability, area_m2, price_unit, ST_XMin(geom), ST_YMax(geom), "
+                                "source_crs FROM sites WHERE id = 'QP-B1'")).one()
     assert row[:5] == ("building", "W", "negotiating", 12000.0, "元/m²/天")  # a building keeps its floor area
+    assert row[7] == "cgcs2000"
+    with pytest.raises(ValueError, match="projected"):
+        import_sites(engine, path, crs="gcj02")
     assert row[5] == pytest.approx(121.110, abs=1e-6) and row[6] == pytest.approx(31.151, abs=1e-6)
