@@ -1,15 +1,21 @@
 """`qingpu demo load`: named enterprises plus a reproducible synthetic population."""
+import pytest
 from sqlalchemy import text
 
 from app.demo import load_demo
 from app.enterprises import import_enterprises
 from gis.uscc import validate_uscc
 from layers.named_enterprises import NAMED_ENTERPRISES
-from tests.integration.test_import_enterprises import codes, csv_bytes
+from tests.integration.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found
 
 ROWS = ("SELECT uscc, name, industry_code, plan_industry, employees, output_value, established, town, zones, "
         "primary_zone, primary_reason, precision, synthetic, ST_AsText(geom) FROM enterprises WHERE synthetic "
         "ORDER BY uscc")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_up(engine):
+    yield from leave_enterprises_as_found(engine)
 
 
 def demo_rows(engine):

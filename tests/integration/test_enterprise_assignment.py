@@ -5,9 +5,14 @@ from sqlalchemy import text
 
 from app.assignment import assign_all, preview_zone_change, reassign_changed_area
 from app.enterprises import import_enterprises
-from tests.integration.test_import_enterprises import codes, csv_bytes
+from tests.integration.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found
 
 HUAXIN_CLUSTERS = ["cluster-expo", "cluster-logistics", "cluster-manufacturing"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_up(engine):
+    yield from leave_enterprises_as_found(engine)
 
 
 @pytest.fixture(scope="module")

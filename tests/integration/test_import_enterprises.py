@@ -58,6 +58,23 @@ def distances_m(engine, truth: dict[str, tuple[float, float]]) -> dict[str, floa
     return dict(rows)
 
 
+def leave_enterprises_as_found(engine):
+    """Generator for module fixtures: afterwards, remove the enterprises and import batches a test
+    module added, so suites that count enterprises see only their own."""
+    with engine.connect() as conn:
+        before = set(conn.execute(text("SELECT uscc FROM enterprises")).scalars())
+        last_batch = conn.execute(text("SELECT coalesce(max(id), 0) FROM import_batches")).scalar_one()
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM enterprises WHERE NOT (uscc = ANY(:keep))"), {"keep": list(before)})
+        conn.execute(text("DELETE FROM import_batches WHERE id > :last"), {"last": last_batch})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_up(engine):
+    yield from leave_enterprises_as_found(engine)
+
+
 @pytest.fixture(scope="module")
 def investment_token(client, engine):
     add_user(engine, "ent_investment", "investment", "invest-pass-1")
