@@ -59,3 +59,12 @@ def test_demo_rows_are_valid_flagged_and_follow_the_zone_targets(engine):
         expo = conn.execute(text("SELECT plan_industry, zones, primary_zone FROM enterprises "
                                  "WHERE name = '国家会展中心（上海）'")).one()
     assert expo[0] == "expo" and expo[2] == "park-necc" and "cluster-expo" in expo[1]
+
+
+def test_a_named_enterprise_says_how_it_was_placed(client, engine):
+    load_demo(engine, 50, seed=3)
+    body = client.get("/collections/enterprises/items?synthetic=true&precision=address&limit=100").json()
+    huawei = next(f for f in body["features"] if f["properties"]["name"] == "华为青浦研发中心")
+    props = huawei["properties"]
+    assert props["synthetic"] is True and props["precision"] == "address" and props["primary_zone"] == "park-xicen"
+    assert "西岑科创中心" in props["note"] and "approximate" in props["note"]

@@ -170,6 +170,7 @@ def test_assign_all_repairs_a_stale_assignment(engine, huaxin_firms):
     with engine.connect() as conn:
         trans = conn.begin()
         try:
+            assign_all(conn)  # rows other suites inserted without an assignment
             conn.execute(text("UPDATE enterprises SET zones = '{}', primary_zone = NULL WHERE uscc = :u"),
                          {"u": logistics})
             assert assign_all(conn) == 1
