@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 from app.ogc_crs import CRS84, OgcCrs
 from layers.registry import Field, Layer
 
-# numberMatched is an exact count when the planner expects at most this many matches; above it the
-# count would cost a scan of that many rows, so the response gives the planner's estimate instead
+# numberMatched is an exact count when the planner expects at most this many matches: then the page
+# query counts its matches itself (count(*) OVER (), in the same scan its ORDER BY needs anyway). Above
+# it a count would cost a scan of that many rows, so the response gives the planner's estimate instead
 # (numberMatched left out, `numberMatchedEstimate` set) and paging relies on fetching limit + 1 rows.
 EXACT_COUNT_LIMIT = 100_000
 
@@ -64,10 +65,11 @@ def where_sql(layer: Layer, q: ItemQuery, params: dict) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84, source: str | None = None) -> str:
+def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84, source: str | None = None,
+               extra: str = "") -> str:
     cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
     return (f"SELECT t.{layer.id_column} AS __id, ST_AsGeoJSON({crs.output_sql()}, {crs.decimals}) AS __geom"
-            + (f", {cols}" if cols else "") + f" FROM {source or layer.table} t")
+            + (f", {cols}" if cols else "") + extra + f" FROM {source or layer.table} t")
 
 
 def order_sql(layer: Layer, q: ItemQuery) -> str:
@@ -94,31 +96,39 @@ def fetch_items(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: It
     where = where_sql(layer, q, params)
     if q.as_of is not None:
         params["as_of"] = q.as_of
-    limit = ""
+    limit, estimate, counted = "", None, ""
     if q.limit is not None:
         params["limit"] = q.limit + 1  # one extra row says whether a next page exists
         limit = "LIMIT :limit"
-    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs, q.source(layer))} {where} {order_sql(layer, q)} "
-                             f"{limit} OFFSET :offset"), params).all()
+        estimate = estimate_matches(conn, layer, where, params, q)
+        if estimate <= EXACT_COUNT_LIMIT:
+            counted = ", count(*) OVER () AS __matched"
+    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs, q.source(layer), counted)} {where} "
+                             f"{order_sql(layer, q)} {limit} OFFSET :offset"), params).all()
     has_next = q.limit is not None and len(rows) > q.limit
     rows = rows[:q.limit] if q.limit is not None else rows
-    matched, estimate = count_matched(conn, layer, where, params, q, len(rows), has_next)
-    return ItemPage([_feature(r, fields) for r in rows], matched, estimate, has_next)
-
-
-def count_matched(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery,
-                  returned: int, has_next: bool) -> tuple[int | None, int | None]:
     if not has_next:  # the last page: the count is known without asking
-        return q.offset + returned, None
-    count_params = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+        matched = q.offset + len(rows) if rows or q.offset == 0 else _count(conn, layer, where, params, q)
+    elif counted:
+        matched = int(rows[0]._mapping["__matched"])
+    else:
+        matched = None
+    return ItemPage([_feature(r, fields) for r in rows], matched, None if matched is not None else estimate, has_next)
+
+
+def _count_params(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k not in ("limit", "offset")}
+
+
+def estimate_matches(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery) -> int:
     plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {q.source(layer)} t {where}"),
-                        count_params).scalar_one()
+                        _count_params(params)).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
-    if estimate > EXACT_COUNT_LIMIT:
-        return None, estimate
-    exact = conn.execute(text(f"SELECT count(*) FROM {q.source(layer)} t {where}"), count_params).scalar_one()
-    return int(exact), None
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _count(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery) -> int:
+    return int(conn.execute(text(f"SELECT count(*) FROM {q.source(layer)} t {where}"), _count_params(params)).scalar_one())
 
 
 def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str, crs: OgcCrs = CRS84,
