@@ -63,3 +63,24 @@ def test_impossible_search_says_which_constraint_emptied_it(page, live_server, d
     page.wait_for_selector("#status.error")
     assert "No site: no site meets 'area 100000–∞ 亩'" in page.inner_text("#status")
     assert page.locator("#ranked").count() == 0
+
+
+def test_an_area_drawn_on_the_map_excludes_the_sites_in_it(page, live_server, demo):
+    page.goto(f"{live_server}/sites/finder")
+    page.fill("input[name=username]", "finder-staff")
+    page.fill("input[name=password]", "finder-staff-pw")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("text=Signed in as finder-staff")
+    page.select_option("select[name=industry]", "newmat")
+    page.click("#run")
+    page.wait_for_selector("#ranked tbody tr")
+    first = page.locator("#ranked tbody tr").nth(0).locator("td").nth(2).inner_text()
+    assert page.locator(".leaflet-pm-toolbar").count() > 0  # the drawing tools are there
+    # an exclusion polygon over the first site's bounds, added as the drawing tool would add it
+    page.evaluate("""(id) => {
+        const b = window.siteFinder.siteLayers[id].getBounds().pad(0.5);
+        window.siteFinder.excluded.addLayer(L.rectangle(b));
+    }""", first)
+    page.click("#run")
+    page.wait_for_function("(id) => !document.querySelector('#ranked tbody').innerText.includes(id)", arg=first)
+    assert "outside the excluded areas" in page.inner_text("#funnel")

@@ -82,8 +82,14 @@
     if (num("area_min") !== null || num("area_max") !== null)
       c.area = {min: num("area_min"), max: num("area_max"), unit: form.elements.area_unit.value};
     for (const k of ["max_station_m", "max_highway_m", "max_corridor_m"]) if (num(k) !== null) c[k] = num(k);
+    const polygons = drawnPolygons();
     const excl = form.elements.exclude.value.trim();
-    if (excl) c.exclude = JSON.parse(excl);
+    if (excl) {
+      const pasted = JSON.parse(excl);
+      polygons.push(...(pasted.type === "FeatureCollection" ? pasted.features
+                        : [pasted.type === "Feature" ? pasted : {type: "Feature", properties: {}, geometry: pasted}]));
+    }
+    if (polygons.length) c.exclude = {type: "FeatureCollection", features: polygons};
     const profile = {};
     if (form.elements.industry.value) profile.industry = form.elements.industry.value;
     if (num("investment_wan") !== null) profile.investment_wan = num("investment_wan");
@@ -117,6 +123,20 @@
                    interactive: false}).addTo(context);
   });
 
+  // Excluded areas drawn with Leaflet-Geoman (served from /vendor/geoman).
+  const excluded = L.featureGroup().addTo(map);
+  if (map.pm) {
+    map.pm.addControls({position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
+                        drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false});
+    map.pm.setGlobalOptions({layerGroup: excluded, pathOptions: {color: "#b10026", dashArray: "4 3"}});
+    map.on("pm:create pm:remove", () => { $("#drawn").textContent = `(${drawnPolygons().length} drawn)`; });
+  }
+  function drawnPolygons() {
+    return excluded.getLayers().filter((l) => l instanceof L.Polygon).map((l) => l.toGeoJSON());
+  }
+  const siteLayers = {};  // site id -> its polygon on the map
+  window.siteFinder = {excluded, siteLayers};  // for tests and power users (add areas programmatically)
+
   // -- search and results -------------------------------------------------------------------------
   const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[ch]));
   form.addEventListener("submit", async (ev) => { ev.preventDefault(); await runSearch(); });
@@ -141,6 +161,7 @@
     status(r.emptied_by ? `No site: ${r.emptied_by.message}` : `${r.count} site(s) meet the constraints; top ${r.returned} ranked (${r.elapsed_ms} ms)`,
            !!r.emptied_by);
     results.clearLayers();
+    for (const id of Object.keys(siteLayers)) delete siteLayers[id];
     const crit = r.criteria.map((c) => c.id);
     let html = `<table class="data" id="ranked"><thead><tr><th>✓</th><th>#</th><th>编号 ID</th><th>名称</th><th>类型</th><th>用地</th>
       <th>面积 亩</th><th>价格</th><th>最近车站</th><th>总分</th>${r.criteria.map((c) => `<th title="${esc(c.describe)}">${esc(c.label_zh)} ${c.weight}%</th>`).join("")}
@@ -152,7 +173,8 @@
         ${s.criteria.map((c) => `<td title="${esc(c.note)}; score ${c.score}">${c.contribution.toFixed(1)}</td>`).join("")}
         <td class="why">${esc(s.why_below ? s.why_below.text : "")}</td><td><button type="button" class="brief" data-id="${esc(s.id)}">简报 Brief</button></td></tr>`;
       const shade = Math.max(0.15, 1 - (s.rank - 1) / Math.max(r.results.length, 1));
-      L.geoJSON(s.geometry, {style: {color: "#08306b", weight: 1, fillColor: "#1f78b4", fillOpacity: 0.25 + 0.6 * shade}})
+      siteLayers[s.id] = L.geoJSON(s.geometry, {style: {color: "#08306b", weight: 1, fillColor: "#1f78b4",
+                                                        fillOpacity: 0.25 + 0.6 * shade}})
         .bindPopup(`#${s.rank} ${esc(s.name)}<br>${s.score.toFixed(1)} points`).addTo(results)
         .on("click", () => highlight(s.id));
     }
