@@ -4,8 +4,8 @@
 
 Needs wrk (Debian: apt-get install wrk). Each server gets the same mix of enterprise tiles z10–z16
 (the bench_tiles sample) and, separately, items?limit=100 with a small bbox, from 50 connections on
-2 threads. Our tile cache is warmed by the first seconds of the run (as in production; a bump of the
-data version empties it). Results go to bench/results/load.json.
+2 threads, after an unrecorded 5-second warm-up of the same mix (pools open; our tile cache fills, as in
+production between edits). Results go to bench/results/load.json.
 """
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ end
 """
 
 
-def wrk(base: str, paths: list[str], duration: int, connections: int) -> dict:
+def wrk(base: str, paths: list[str], duration: int, connections: int, warmup: int = 5) -> dict:
+    """A warm-up run (not recorded: pools open, our tile cache fills), then the measured run."""
+    if warmup:
+        wrk(base, paths, warmup, connections, warmup=0)
     with tempfile.TemporaryDirectory() as tmp:
         lua, plist = Path(tmp) / "mix.lua", Path(tmp) / "paths.txt"
         lua.write_text(LUA)
