@@ -146,12 +146,17 @@
     }
     var legendOverlays = document.getElementById('qp-legend-overlays');
     (cfg.overlays || []).forEach(function (o) {
-      control.addOverlay(overlayLayer(o), o.label);
-      if (legendOverlays && o.style && o.style.colors) {
-        Object.keys(o.style.colors).forEach(function (k) {
-          legendOverlays.insertAdjacentHTML('beforeend', '<div><i style="background:' + esc(o.style.colors[k]) + '"></i>' +
-            o.label + ': ' + esc(k) + '</div>');
-        });
+      var layer = overlayLayer(o);
+      control.addOverlay(layer, o.label);
+      if (legendOverlays && o.style && o.style.colors) {  // its legend shows while the overlay is on
+        var box = document.createElement('div');
+        box.style.display = 'none';
+        box.innerHTML = '<div class="qp-title">' + o.label + '</div>' + Object.keys(o.style.colors).map(function (k) {
+          return '<div><i style="background:' + esc(o.style.colors[k]) + '"></i>' + esc(k) + '</div>';
+        }).join('');
+        legendOverlays.appendChild(box);
+        layer.on('add', function () { box.style.display = ''; });
+        layer.on('remove', function () { box.style.display = 'none'; });
       }
     });
     search(map, cfg);

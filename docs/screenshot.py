@@ -1,0 +1,51 @@
+"""Regenerate docs/map.png (and docs/map-phone.png): the public map with the demo enterprises loaded.
+
+    .venv/bin/python docs/screenshot.py
+
+Builds a throw-away database (qingpu_docs) in the project's own cluster: schema, default layout,
+`qingpu demo load`, then serves it on loopback and photographs /map in headless Chromium.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from app.db import engine_for
+    from app.layout_store import load_layout
+    from app.localdb import LocalCluster
+    from app.migrate import upgrade
+    from app.settings import get_settings
+    from bench.servers import qingpu_server
+
+    cluster = LocalCluster.from_settings(get_settings())
+    cluster.ensure_running()
+    cluster._psql("DROP DATABASE IF EXISTS qingpu_docs WITH (FORCE)")
+    cluster.ensure_database("qingpu_docs")
+    url = cluster.url("qingpu_docs")
+    upgrade(url)
+    load_layout(engine_for(url))
+    subprocess.run([sys.executable, "-m", "app.cli", "demo", "load"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url})
+    with qingpu_server(url) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        for name, viewport in (("map.png", {"width": 1280, "height": 800}), ("map-phone.png", {"width": 390, "height": 844})):
+            page = browser.new_page(viewport=viewport)
+            page.goto(f"{base}/map")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(ROOT / "docs" / name))
+            print(f"wrote docs/{name}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
