@@ -145,3 +145,23 @@ def test_bad_tile_requests(client, url, status):
     if "sites" in url and "sites" not in __import__("layers.registry", fromlist=["LAYERS"]).LAYERS:
         pytest.skip("the sites collection is not registered")
     assert res.status_code == status and res.headers["content-type"].startswith("application/problem+json")
+
+
+def test_another_process_serves_the_edit_at_once(live_server, engine):
+    """The live server is a separate process with its own tile cache: the edit made here must reach it."""
+    import httpx
+
+    z, x, y = tile_of(NAMED[1][2], NAMED[1][3], 17)
+    url = f"{live_server}/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    names = lambda: [f["properties"]["name"] for f in decode(httpx.get(url))["enterprises"]["features"]
+                     if f["properties"]["id"] == NAMED[1][0]]
+    assert names() == [NAMED[1][1]] and names() == [NAMED[1][1]]  # second one from its cache
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET name = '跨进程改名' WHERE uscc = :u"), {"u": NAMED[1][0]})
+            bump_version(conn, "enterprises")
+        assert names() == ["跨进程改名"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET name = :n WHERE uscc = :u"), {"n": NAMED[1][1], "u": NAMED[1][0]})
+            bump_version(conn, "enterprises")
