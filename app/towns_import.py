@@ -10,7 +10,6 @@ from sqlalchemy.engine import Engine
 
 from app.store import MULTI, bump_version, polygon_wkb
 from gis.crs import geometry_to_wgs84
-from gis.partition import as_multipolygon
 from gis.towns_check import check_towns, looks_like_degrees
 from layers.default_layout import derived_zone_geometry
 from layers.qingpu import CLUSTERS, CORE, DISTRICT_ADCODE, TOWNS

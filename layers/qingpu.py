@@ -6,7 +6,7 @@ positions are approximate (the plan names parks but gives no sites).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DISTRICT_ADCODE = "310118"
 DISTRICT_NAME_ZH = "青浦区"

@@ -3,7 +3,6 @@ import subprocess
 import sys
 
 import pyogrio
-import pytest
 from sqlalchemy import text
 
 LAYOUT = ["district", "towns", "zones", "corridor_routes", "stations"]

@@ -276,7 +276,7 @@ def test_owslib_part4_update_needs_the_etag(live_server, engine, tokens):
 
 
 def test_as_of_shows_zones_as_they_stood_before_an_edit(client, engine, tokens):
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     feature, tag = _zone(client, "cluster-software")
     with engine.connect() as conn:
