@@ -19,16 +19,20 @@ def _zone_row(engine):
                             {"id": ZONE}).one()
 
 
-def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page, engine, planner):
-    requests = []
-    page.on("request", lambda r: requests.append(r.url))
-    before = _zone_row(engine)
+def _sign_in_and_open(page, live_server, planner):
     page.goto(f"{live_server}/edit?zone={ZONE}")
     page.fill("#login-form input[name=username]", planner[0])
     page.fill("#login-form input[name=password]", planner[1])
     page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#who:has-text('editor-ui')")
+    page.wait_for_selector(f"#who:has-text('{planner[0]}')")
     page.wait_for_selector("#history li.version")
+
+
+def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page, engine, planner):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    before = _zone_row(engine)
+    _sign_in_and_open(page, live_server, planner)
     assert not page.locator("#save").is_disabled()
 
     page.click("#edit-vertices")
@@ -66,11 +70,7 @@ def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page,
 
 def test_editor_refuses_to_save_without_a_comment(live_server, page, engine, planner):
     before = _zone_row(engine)
-    page.goto(f"{live_server}/edit?zone={ZONE}")
-    page.fill("#login-form input[name=username]", planner[0])
-    page.fill("#login-form input[name=password]", planner[1])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#history li.version")
+    _sign_in_and_open(page, live_server, planner)
     page.click("#save")
     assert "comment is required" in page.locator("#message").inner_text()
     assert _zone_row(engine) == before
