@@ -1,6 +1,6 @@
 """Benchmark: assigning enterprises to zones, and re-assigning after a zone edit.
 
-    .venv/bin/python bench/bench_assign.py [--n 1000000] [--db qingpu_bench_ent] [--reuse] [--pure-only]
+    .venv/bin/python bench/bench_assign.py [--n 1000000] [--db qingpu_bench_ent] [--reuse] [--pure-only | --db-only]
 
 1. Pure assignment (gis.assign.assign_points: every containing zone + primary zone + reason) of N points
    against the default layout's 22 zones, beside geopandas.sjoin(predicate="intersects") on the same
@@ -157,8 +157,10 @@ def main() -> None:
     ap.add_argument("--db", default="qingpu_bench_ent")
     ap.add_argument("--reuse", action="store_true", help="reuse the benchmark database when it has the rows")
     ap.add_argument("--pure-only", action="store_true", help="skip the PostGIS part")
+    ap.add_argument("--db-only", action="store_true", help="skip the pure part")
     args = ap.parse_args()
-    bench_pure(args.n)
+    if not args.db_only:
+        bench_pure(args.n)
     if not args.pure_only:
         bench_reassign(args.n, args.db, args.reuse)
 
