@@ -104,6 +104,29 @@ def sample_tiles(zooms=range(10, 17), per_zoom: int = 20, seed: int = 7) -> list
     return out
 
 
+def sample_tiles_under_data(database_url: str, zooms=range(10, 17), per_zoom: int = 20, seed: int = 7):
+    """Distinct tiles per zoom under randomly drawn enterprises: where a map viewer actually looks, so
+    dense tiles come up as often as the data is dense."""
+    from sqlalchemy import text
+
+    from app.db import engine_for
+
+    with engine_for(database_url).connect() as conn:
+        pts = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM enterprises TABLESAMPLE BERNOULLI (0.5) "
+                                "REPEATABLE (:s) LIMIT 3000"), {"s": seed}).all()
+    out = []
+    for z in zooms:
+        seen = []
+        for lon, lat in pts:
+            t = tile_for(lon, lat, z)
+            if t not in seen:
+                seen.append(t)
+            if len(seen) == per_zoom:
+                break
+        out += seen
+    return out
+
+
 def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     if not s:
