@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import io
 import json
 import os
@@ -122,37 +123,49 @@ def _geojson_stream(layer, parsed, rows):
     yield "]}"
 
 
-def _write_gpkg(engine, layer: Layer, parsed) -> str:
-    # GeoPackage readers expect x = longitude / easting whatever the CRS's official axis order.
-    query = dataclasses.replace(parsed.query, crs=dataclasses.replace(parsed.query.crs, swapped=False))
-    with engine.connect() as conn:
-        rows = list(_db_rows(conn, layer, parsed.fields, query))
-    fd, path = tempfile.mkstemp(suffix=".gpkg", prefix=f"qingpu-{layer.id}-")
-    os.close(fd)
-    os.unlink(path)
-    fields = {"fid_text": np.array([str(r[0]) for r in rows], dtype=object)}
-    for f in parsed.fields:
+GPKG_BATCH = 50_000  # rows per write, so a million-row export never sits in memory at once
+_NUMPY = {"integer": ("int64", 0), "number": ("float64", 0.0), "boolean": ("bool", False)}
+
+
+def _gpkg_columns(fields: tuple[Field, ...], rows: list) -> tuple[list, list, list]:
+    """numpy columns (fid_text first) and null masks for one batch; types do not depend on the batch."""
+    data, masks = [np.array([str(r[0]) for r in rows], dtype=object)], [None]
+    for f in fields:
         values = [r[2][f.name] for r in rows]
+        missing = np.array([v is None for v in values], dtype=bool)
+        if f.type in _NUMPY:
+            dtype, fill = _NUMPY[f.type]
+            data.append(np.array([fill if v is None else v for v in values], dtype=dtype))
+            masks.append(missing if missing.any() else None)
+            continue
         if f.type == "array":
             values = [";".join(map(str, v)) if v is not None else None for v in values]
         elif f.type == "datetime":
             values = [v.isoformat() if v is not None else None for v in values]
-        elif f.type in ("integer", "number", "boolean") and None not in values:
-            fields[f.name] = np.array(values, dtype={"integer": "int64", "number": "float64", "boolean": "bool"}[f.type])
-            continue
-        elif f.type in ("integer", "number"):
-            fields[f.name] = np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
-            continue
-        elif f.type == "boolean":
-            values = [None if v is None else str(v).lower() for v in values]
-        fields[f.name] = np.array(values, dtype=object)
-    geometry = np.array([r[1] for r in rows], dtype=object)
-    epsg = parsed.query.crs.srid
-    pyogrio.raw.write(path, geometry, list(fields.values()), fields=list(fields), layer=layer.id, driver="GPKG",
-                  geometry_type=_gpkg_geometry_type(layer), crs=f"EPSG:{epsg}",
-                  layer_options={"FID": "fid"})
+        data.append(np.array(values, dtype=object))
+        masks.append(None)
+    return data, masks, ["fid_text", *(f.name for f in fields)]
+
+
+def _write_gpkg(engine, layer: Layer, parsed) -> str:
+    # GeoPackage readers expect x = longitude / easting whatever the CRS's official axis order.
+    query = dataclasses.replace(parsed.query, crs=dataclasses.replace(parsed.query.crs, swapped=False))
+    fd, path = tempfile.mkstemp(suffix=".gpkg", prefix=f"qingpu-{layer.id}-")
+    os.close(fd)
+    os.unlink(path)
+    written = 0
+    with engine.connect() as conn:
+        rows_iter = _db_rows(conn, layer, parsed.fields, query)
+        while True:
+            batch = list(itertools.islice(rows_iter, GPKG_BATCH))
+            if not batch and written:
+                break
+            data, masks, names = _gpkg_columns(parsed.fields, batch)
+            pyogrio.raw.write(path, np.array([r[1] for r in batch], dtype=object), data, fields=names,
+                              field_mask=masks if any(m is not None for m in masks) else None, layer=layer.id,
+                              driver="GPKG", geometry_type=layer.geometry_type, crs=f"EPSG:{parsed.query.crs.srid}",
+                              append=written > 0, layer_options=None if written else {"FID": "fid"})
+            written += len(batch)
+            if len(batch) < GPKG_BATCH:
+                break
     return path
-
-
-def _gpkg_geometry_type(layer: Layer) -> str:
-    return layer.geometry_type

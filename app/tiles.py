@@ -32,7 +32,7 @@ from app.ogc_layers import visible_layer, visible_layers
 from app.problems import bad_request, not_found
 from app.web import base_url
 from gis.point_grid import CELLS, PointGrid
-from layers.registry import LAYERS, Layer
+from layers.registry import Layer
 
 router = APIRouter(tags=["vector tiles"])
 
@@ -80,7 +80,18 @@ class TileCache:
             self.size = 0
 
 
-CACHE = TileCache()
+_STATE_LOCK = threading.Lock()
+
+
+def app_caches(app) -> tuple["TileCache", "GridStore"]:
+    """The tile cache and point pyramids of one application (so one per database it serves)."""
+    state = app.state
+    if getattr(state, "tile_cache", None) is None:
+        with _STATE_LOCK:
+            if getattr(state, "tile_cache", None) is None:
+                state.tile_grids = GridStore()
+                state.tile_cache = TileCache()
+    return state.tile_cache, state.tile_grids
 
 
 class GridStore:
@@ -109,11 +120,8 @@ class GridStore:
             return held
 
 
-GRIDS = GridStore()
-
-
-def _grid_tile(conn, layer: Layer, version: int, z: int, x: int, y: int) -> tuple[int, bytes]:
-    built_version, grid = GRIDS.get(conn, layer, version)
+def _grid_tile(grids: "GridStore", conn, layer: Layer, version: int, z: int, x: int, y: int) -> tuple[int, bytes]:
+    built_version, grid = grids.get(conn, layer, version)
     cols, rows, counts = grid.tile(z, x, y)
     if len(counts) == 0:
         return built_version, b""
@@ -177,6 +185,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     public_view = _role_is_public_view(layers, role)
     field_keys = {layer.id: tuple(f.name for f in tile_fields(layer, role)) for layer in layers}
     cache_control = "public, no-cache" if public_view else "private, no-cache"
+    cache, grids = app_caches(request.app)
     with request.app.state.engine.connect() as conn:
         versions = read_versions(conn, [layer.id for layer in layers]) if layers else {}
         etag = '"' + hashlib.sha1(repr((z, x, y, sorted(versions.items()), sorted(field_keys.items())))
@@ -187,17 +196,17 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
         parts = []
         for layer in layers:
             key = (layer.id, z, x, y, field_keys[layer.id], versions[layer.id])
-            tile = CACHE.get(key)
+            tile = cache.get(key)
             if tile is None:
                 if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM:
-                    built, tile = _grid_tile(conn, layer, versions[layer.id], z, x, y)
+                    built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y)
                 else:
                     # A small tile is faster without parallel workers (starting them costs ~10 ms).
                     conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
                     row = conn.execute(text(layer_tile_sql(layer, tile_fields(layer, role), z)),
                                        {"z": z, "x": x, "y": y}).one()
                     built, tile = int(row.version or 0), bytes(row.mvt or b"")
-                CACHE.put((layer.id, z, x, y, field_keys[layer.id], built), tile)
+                cache.put((layer.id, z, x, y, field_keys[layer.id], built), tile)
             parts.append(tile)
     return Response(b"".join(parts), media_type=MVT, headers=headers)
 
@@ -272,6 +281,3 @@ def collection_tilesets(collection_id: str, request: Request, principal: Princip
         "links": [{"href": f"{href}/tilejson.json", "rel": "describedby", "type": "application/json"},
                   {"href": f"{href}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "rel": "item", "type": MVT,
                    "templated": True}]}]}
-
-
-__all__ = ["router", "CACHE", "LAYERS"]

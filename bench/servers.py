@@ -59,7 +59,7 @@ def qingpu_server(database_url: str):
 @contextlib.contextmanager
 def tipg_server(database_url: str):
     if not Path(TIPG_PYTHON).exists():
-        raise SystemExit(f"tipg baseline missing: python -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install tipg uvicorn")
+        raise SystemExit("tipg baseline missing: python -m venv /tmp/tipg-venv && /tmp/tipg-venv/bin/pip install tipg uvicorn")
     port = free_port()
     plain = database_url.replace("postgresql+psycopg://", "postgresql://")
     env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": plain, "TIPG_DB_TABLES": '["public.enterprises"]',

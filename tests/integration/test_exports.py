@@ -76,7 +76,7 @@ def test_public_exports_never_carry_output_value_but_investors_do(client, invest
             assert "output_value" not in pyogrio.read_info(path)["fields"]
         else:
             assert b"output_value" not in res.content and str(SECRET_OUTPUT).encode() not in res.content
-    res = client.get(f"/collections/enterprises/export?format=csv&filter=" + quote(f"uscc = '{NAMED[0][0]}'"),
+    res = client.get("/collections/enterprises/export?format=csv&filter=" + quote(f"uscc = '{NAMED[0][0]}'"),
                      headers=investor)
     row = next(csv.DictReader(io.StringIO(res.content.decode("utf-8-sig"))))
     assert float(row["output_value"]) == SECRET_OUTPUT
@@ -91,3 +91,26 @@ def test_public_exports_never_carry_output_value_but_investors_do(client, invest
 def test_bad_export_requests(client, query, fragment):
     res = client.get(f"/collections/enterprises/export?{query}")
     assert res.status_code == 400 and fragment in res.json()["detail"]
+
+
+def test_gpkg_export_in_batches_keeps_every_row_and_nulls(client, engine, tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from app import exports
+
+    monkeypatch.setattr(exports, "GPKG_BATCH", 40)  # several appends for the ~300 seeded rows
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enterprises SET employees = NULL WHERE uscc = :u"), {"u": NAMED[2][0]})
+    try:
+        res = client.get("/collections/enterprises/export?format=gpkg&filter=" + quote("uscc LIKE 'T%'"))
+        path = tmp_path / "batched.gpkg"
+        path.write_bytes(res.content)
+        df = pyogrio.read_dataframe(path)
+        with engine.connect() as conn:
+            assert len(df) == conn.execute(text("SELECT count(*) FROM enterprises WHERE uscc LIKE 'T%'")).scalar_one()
+        row = df[df["fid_text"] == NAMED[2][0]].iloc[0]
+        assert row["employees"] != row["employees"] or row["employees"] is None  # null, not 0
+        assert df[df["fid_text"] == NAMED[0][0]].iloc[0]["employees"] == NAMED[0][4]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET employees = :e WHERE uscc = :u"), {"e": NAMED[2][4], "u": NAMED[2][0]})
