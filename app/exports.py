@@ -24,7 +24,7 @@ from starlette.background import BackgroundTask
 
 from app.auth import Principal, current_principal
 from app.features import iter_rows, jsonable
-from app.item_params import parse_items
+from app.item_params import OPENAPI_ITEM_PARAMETERS, parse_items
 from app.ogc_layers import visible_layer
 from app.problems import bad_request
 from layers.registry import Field, Layer
@@ -70,7 +70,10 @@ def _filename(layer: Layer, ext: str) -> str:
     return f"{layer.id}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.{ext}"
 
 
-@router.get("/collections/{collection_id}/export", summary="Download a collection as GeoJSON, GeoPackage or CSV")
+@router.get("/collections/{collection_id}/export", summary="Download a collection as GeoJSON, GeoPackage or CSV",
+            openapi_extra={"parameters": [*OPENAPI_ITEM_PARAMETERS,
+                                          {"name": "format", "in": "query", "required": False,
+                                           "schema": {"type": "string", "enum": ["geojson", "gpkg", "csv"]}}]})
 def export(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
     layer = visible_layer(collection_id, principal)
     fmt = request.query_params.get("format", "geojson")

@@ -154,3 +154,28 @@ def parse_as_of(raw: str) -> datetime:
 
 def output_crs(request: Request) -> OgcCrs:
     return parse_crs(request.query_params.get("crs"), "crs") if "crs" in request.query_params else CRS84
+
+
+def _param(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+# The item parameters for the OpenAPI document (the routes read them from the query string themselves,
+# so that an unknown one is a 400 rather than silently ignored). Queryables are listed per collection at
+# /collections/{id}/queryables and may be given as ?name=value.
+OPENAPI_ITEM_PARAMETERS = [
+    _param("bbox", "minx,miny,maxx,maxy in the axis order of bbox-crs (CRS84: lon,lat)"),
+    _param("bbox-crs", "CRS of bbox: CRS84 (default), EPSG:4326, EPSG:4490 or EPSG:4549 (URI or EPSG:n)"),
+    _param("filter", "CQL2 filter (text or JSON, see filter-lang); properties from /queryables"),
+    _param("filter-lang", "cql2-text (default) or cql2-json", {"type": "string", "enum": list(FILTER_LANGS)}),
+    _param("filter-crs", "CRS of the geometries in filter (default CRS84)"),
+    _param("sortby", "comma-separated queryables, each optionally prefixed with + or -"),
+    _param("properties", "comma-separated properties to return"),
+    _param("crs", "CRS of the response geometries (default CRS84)"),
+]
+OPENAPI_PAGING = [
+    _param("limit", "features per page", {"type": "integer", "minimum": 1, "default": 100}),
+    _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+]
+

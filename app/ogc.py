@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from app.auth import Principal, current_principal
 from app.exports import csv_text_rows
 from app.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
-from app.item_params import check_params, output_crs, parse_as_of, parse_items, queryables
+from app.item_params import (OPENAPI_ITEM_PARAMETERS, OPENAPI_PAGING, check_params, output_crs, parse_as_of,
+                              parse_items, queryables)
 from app.ogc_crs import CRS84, URIS
 from app.ogc_layers import visible_layer, visible_layers
 from app.zone_store import etag as zone_etag
@@ -162,7 +163,10 @@ def _items_format(request: Request) -> str:
     return "html" if wants_html(request, ("json", "html", "csv")) else "json"
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a collection")
+@router.get("/collections/{collection_id}/items", summary="Features of a collection",
+            openapi_extra={"parameters": [*OPENAPI_ITEM_PARAMETERS, *OPENAPI_PAGING,
+                                          {"name": "f", "in": "query", "required": False,
+                                           "schema": {"type": "string", "enum": ["json", "html", "csv"]}}]})
 def items(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
     layer = visible_layer(collection_id, principal)
     fmt = _items_format(request)
