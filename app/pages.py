@@ -12,6 +12,7 @@ from app.item_params import parse_as_of
 from app.maps import MAP_LAYERS, bilingual, layout_map
 from app.problems import bad_request
 from app.settings import Settings, get_settings
+from app.tiles import POINT_DETAIL_ZOOM
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
 
 router = APIRouter(tags=["pages"])
@@ -60,7 +61,7 @@ def enterprise_config(conn: Connection, role: str, mode: str | None = None) -> d
         url = f"/collections/enterprises/items?limit={max(count, 1)}&properties={','.join(names)}"
         return {"mode": "cluster", "count": count, "url": url, "fields": fields, "style": layer.style}
     return {"mode": "tiles", "count": count, "url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=enterprises",
-            "fields": fields, "style": layer.style}
+            "fields": fields, "style": layer.style, "detailZoom": POINT_DETAIL_ZOOM}
 
 
 def map_overlays(role: str) -> list[dict]:

@@ -112,3 +112,19 @@ def test_phone_layout_keeps_the_map_usable(browser, live_server, tmp_path):
         assert page.locator("#qp-search-results").is_visible()
     finally:
         context.close()
+
+
+def test_vector_tile_enterprise_popup_at_detail_zoom(page, live_server):
+    from tests.integration.ogc_seed import NAMED
+
+    uscc, name, lon, lat = NAMED[0][:4]
+    open_map(page, live_server, "/map?enterprises=tiles")
+    page.evaluate(f"() => {{ window.qpMap.setView([{lat}, {lon}], 17, {{animate: false}}); }}")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    point = page.evaluate(f"() => {{ const p = window.qpMap.latLngToContainerPoint([{lat}, {lon}]); "
+                          f"const r = window.qpMap.getContainer().getBoundingClientRect(); "
+                          f"return [p.x + r.left, p.y + r.top]; }}")
+    page.mouse.click(*point)  # on the point, which lies inside a park polygon drawn above the tiles
+    page.wait_for_selector(".leaflet-popup-content")
+    assert name in page.locator(".leaflet-popup-content").inner_text()

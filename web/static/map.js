@@ -35,7 +35,7 @@
       return group;
     }
     var grid = L.vectorGrid.protobuf(ent.url, {
-      rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19,
+      rendererFactory: L.canvas.tile, interactive: false, maxNativeZoom: 19,
       getFeatureId: function (f) { return f.properties.id; },
       vectorTileLayerStyles: {
         enterprises: function (p) {
@@ -47,11 +47,34 @@
         }
       }
     });
-    grid.on('click', function (e) {
-      var p = e.layer.properties || {};
-      var html = p.point_count ? '<b>' + p.point_count + '</b> <span class="lang-zh">家企业（放大查看）</span>' +
-        '<span class="lang-en">enterprises (zoom in)</span>' : detailsTable(p, ent.fields, p.name || p.id);
-      L.popup().setLatLng(e.latlng).setContent(html).openOn(map);
+    // From the detail zoom on, clicks pass through the zone polygons to the enterprise points below them.
+    function detail() { map.getContainer().classList.toggle('qp-detail', map.getZoom() >= (ent.detailZoom || 15)); }
+    map.on('zoomend', detail);
+    detail();
+    // Hit-testing canvas tiles is unreliable across Leaflet versions, so a click at detail zoom asks the
+    // server for the enterprises within a few pixels (same role rules as every other request).
+    map.on('click', function (e) {
+      if (!map.hasLayer(grid) || map.getZoom() < (ent.detailZoom || 15)) { return; }
+      var px = map.latLngToContainerPoint(e.latlng), r = 6;
+      var sw = map.containerPointToLatLng([px.x - r, px.y + r]), ne = map.containerPointToLatLng([px.x + r, px.y - r]);
+      var bbox = [sw.lng, sw.lat, ne.lng, ne.lat].map(function (v) { return v.toFixed(7); }).join(',');
+      var names = ent.fields.map(function (f) { return f.name; }).join(',');
+      fetch('/collections/enterprises/items?limit=20&bbox=' + bbox + '&properties=' + names,
+            {headers: {Accept: 'application/geo+json'}})
+        .then(function (res) { return res.json(); })
+        .then(function (data) {
+          var best = null, bestD = Infinity;
+          (data.features || []).forEach(function (f) {
+            var d = map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]).distanceTo(px);
+            if (d < bestD) { best = f; bestD = d; }
+          });
+          if (best) {
+            var more = data.features.length > 1 ? '<div class="qp-note">+' + (data.features.length - 1) +
+              ' <span class="lang-zh">家相邻企业</span><span class="lang-en">more nearby</span></div>' : '';
+            L.popup().setLatLng([best.geometry.coordinates[1], best.geometry.coordinates[0]])
+              .setContent(detailsTable(best.properties, ent.fields, best.properties.name || best.id) + more).openOn(map);
+          }
+        });
     });
     return grid;
   }
