@@ -68,7 +68,8 @@ def upgrade() -> None:
         END IF;
         RETURN NEW;
     END $$;
-    CREATE TRIGGER sites_measure BEFORE INSERT OR UPDATE ON sites
+    -- only when what it derives from is written: the layout refresh rewrites 100,000s of rows
+    CREATE TRIGGER sites_measure BEFORE INSERT OR UPDATE OF geom, kind, area_m2 ON sites
         FOR EACH ROW EXECUTE FUNCTION sites_measure();
 
     CREATE TABLE saved_searches (
