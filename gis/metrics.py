@@ -57,25 +57,35 @@ def tally_firms(industry, employees, output, established, member_firm, member_zo
     ``member_firm[k]`` lies in zone ``zone_names[member_zone[k]]``; a firm may appear many times.
     ``industry`` may hold None for unclassified firms; ``established`` NaN or None when unknown.
     """
-    ind = pd.Series(industry, dtype=object).fillna(OTHER)
-    codes, labels = pd.factorize(ind)
-    year = pd.Series(established, dtype=float).fillna(NO_YEAR).to_numpy().astype(np.int64)
+    codes, labels = pd.factorize(pd.Series(industry, dtype=object).fillna(OTHER))
+    labels = np.asarray(labels, dtype=object)
+    years, ycode = np.unique(pd.Series(established, dtype=float).fillna(NO_YEAR).to_numpy().astype(np.int64),
+                             return_inverse=True)
     emp = np.nan_to_num(np.asarray(employees, dtype=float))
     out = np.nan_to_num(np.asarray(output, dtype=float))
-    firms = pd.DataFrame({"ind": codes, "year": year, "employees": emp, "output": out})
-    firms["firms"] = 1
+    n_ind, n_year = max(labels.size, 1), max(years.size, 1)
+    # One integer key per (industry, year) and per (zone, industry, year); sums by bincount.
+    firm_key = codes.astype(np.int64) * n_year + ycode
 
-    def group(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        g = frame.groupby(keys, sort=False)[["firms", "employees", "output"]].sum().reset_index()
-        g["industry"] = np.asarray(labels, dtype=object)[g["ind"].to_numpy()]
-        return g.drop(columns="ind")
+    def table(key: np.ndarray, weights_of, size: int, names: dict) -> pd.DataFrame:
+        firms = np.bincount(key, minlength=size)
+        used = np.flatnonzero(firms)
+        frame = pd.DataFrame({name: decode(used) for name, decode in names.items()})
+        frame["firms"] = firms[used].astype(np.int64)
+        for column, values in weights_of.items():
+            frame[column] = np.bincount(key, weights=values, minlength=size)[used]
+        return frame
 
-    district = group(firms, ["ind", "year"])[_COLUMNS]
+    district = table(firm_key, {"employees": emp, "output": out}, n_ind * n_year,
+                     {"industry": lambda k: labels[k // n_year], "year": lambda k: years[k % n_year]})[_COLUMNS]
     member_firm = np.asarray(member_firm, dtype=np.int64)
-    members = firms.iloc[member_firm].reset_index(drop=True)
-    members["zone"] = np.asarray(zone_names, dtype=object)[np.asarray(member_zone, dtype=np.int64)]
-    zones = group(members, ["zone", "ind", "year"])[["zone", *_COLUMNS]]
-    return zones, district
+    zone_names = np.asarray(zone_names, dtype=object)
+    zone_key = np.asarray(member_zone, dtype=np.int64) * (n_ind * n_year) + firm_key[member_firm]
+    zones = table(zone_key, {"employees": emp[member_firm], "output": out[member_firm]},
+                  zone_names.size * n_ind * n_year,
+                  {"zone": lambda k: zone_names[k // (n_ind * n_year)],
+                   "industry": lambda k: labels[(k // n_year) % n_ind], "year": lambda k: years[k % n_year]})
+    return zones[["zone", *_COLUMNS]], district
 
 
 _EMPTY = pd.Series(dtype=float)
