@@ -30,7 +30,7 @@ def search(request: Request, principal: Principal = Depends(current_principal)):
     if len(q) > 100:
         raise bad_request("q is longer than 100 characters")
     limit = int_param(request, "limit", 10, 1, 50)
-    features = []
+    found = []  # (rank, feature)
     with request.app.state.engine.connect() as conn:
         for layer_id in SEARCH_LAYERS:
             layer = LAYERS.get(layer_id)
@@ -38,7 +38,7 @@ def search(request: Request, principal: Principal = Depends(current_principal)):
                 continue
             visible = {f.name for f in layer.fields_for(principal.role)}
             names = [n for n in dict.fromkeys((layer.label_zh, layer.label_en)) if n in visible]
-            if not names or len(features) >= limit:
+            if not names:
                 continue
             zh, en = names[0], names[-1]
             match = " OR ".join(f"t.{n} ILIKE :p" for n in names)
@@ -48,12 +48,16 @@ def search(request: Request, principal: Principal = Depends(current_principal)):
                 f"ST_XMin(t.geom) AS x1, ST_YMin(t.geom) AS y1, ST_XMax(t.geom) AS x2, ST_YMax(t.geom) AS y2 "
                 f"FROM {layer.table} t WHERE {match} "
                 f"ORDER BY (t.{zh} = :q OR t.{en} = :q) DESC, length(t.{zh}), t.{zh} LIMIT :n"),
-                {"p": f"%{_escape_like(q)}%", "q": q, "n": limit - len(features)}).all()
+                {"p": f"%{_escape_like(q)}%", "q": q, "n": limit}).all()
             for r in rows:
-                features.append({"type": "Feature", "id": f"{layer.id}/{r.id}", "geometry": json.loads(r.point),
+                exact = q.lower() in ((r.name_zh or "").lower(), (r.name_en or "").lower())
+                rank = (not exact, SEARCH_LAYERS.index(layer_id), len(r.name_zh or ""))
+                found.append((rank, {"type": "Feature", "id": f"{layer.id}/{r.id}", "geometry": json.loads(r.point),
                                  "bbox": [r.x1, r.y1, r.x2, r.y2],
                                  "properties": {"collection": layer.id, "fid": r.id, "name_zh": r.name_zh,
                                                 "name_en": r.name_en, "layer_zh": layer.title_zh,
-                                                "layer_en": layer.title_en}})
+                                                "layer_en": layer.title_en}}))
+    # Exact names first, then places before enterprises, then shorter names.
+    features = [f for _, f in sorted(found, key=lambda pair: pair[0])[:limit]]
     return JSONResponse({"type": "FeatureCollection", "features": features, "numberReturned": len(features)},
                         media_type="application/geo+json")
