@@ -202,7 +202,8 @@ def items(collection_id: str, request: Request, principal: Principal = Depends(c
     else:
         body["numberMatchedEstimate"] = page.estimate
     body.update(numberReturned=len(page.features), links=links)
-    return _render(request, "items.html", body, GEOJSON, headers=headers, layer=layer, fields=parsed.fields)
+    return _render(request, "items.html", body, GEOJSON, headers=headers, layer=layer, fields=parsed.fields,
+                   crs=q.crs)
 
 
 def _wkt(geometry: dict | None) -> str | None:
@@ -229,5 +230,5 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
     headers = {"Content-Crs": f"<{crs.uri}>"}
     if layer.id == "zones" and as_of is None:  # Part 4: editors send this back in If-Match
         headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
-    return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields)
+    return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields, crs=crs)
 

@@ -91,3 +91,15 @@ def test_html_for_browsers(client):
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
     assert "新兴产业创新制造核" in res.text
     assert "/vendor/leaflet/leaflet.js" in res.text
+
+
+@pytest.mark.parametrize("crs, lat_first", [("http://www.opengis.net/def/crs/OGC/1.3/CRS84", "false"),
+                                            ("http://www.opengis.net/def/crs/EPSG/0/4326", "true")])
+def test_html_map_reads_the_axis_order_of_the_crs(client, crs, lat_first):
+    res = client.get(f"/collections/stations/items?f=html&crs={crs}")
+    assert res.status_code == 200 and f"var latFirst = {lat_first};" in res.text
+
+
+def test_html_in_metres_says_it_has_no_map(client):
+    res = client.get("/collections/stations/items?f=html&crs=http://www.opengis.net/def/crs/EPSG/0/4549")
+    assert res.status_code == 200 and "no map for this crs" in res.text and "items-map" not in res.text
