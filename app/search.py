@@ -41,7 +41,12 @@ def search(request: Request, principal: Principal = Depends(current_principal)):
             if not names:
                 continue
             zh, en = names[0], names[-1]
-            match = " OR ".join(f"t.{n} ILIKE :p" for n in names)
+            # A trigram index answers ILIKE for three characters or more; shorter text would make
+            # the planner walk the whole index, so it is matched by a plain scan instead.
+            if len(q) >= 3:
+                match = " OR ".join(f"t.{n} ILIKE :p" for n in names)
+            else:
+                match = " OR ".join(f"strpos(lower(t.{n}), lower(:q)) > 0" for n in names)
             rows = conn.execute(text(
                 f"SELECT t.{layer.id_column}::text AS id, t.{zh} AS name_zh, t.{en} AS name_en, "
                 f"ST_AsGeoJSON(ST_PointOnSurface(t.geom), 6) AS point, "
