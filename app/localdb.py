@@ -5,12 +5,14 @@ PostgreSQL refuses to run as root, so when we are root the cluster belongs to th
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 DB_NAME = "qingpu"
@@ -35,6 +37,30 @@ def _pg_bindir() -> Path:
     raise LocalDbError("PostgreSQL server binaries not found: install postgresql-15-postgis-3 (./start.sh does)")
 
 
+SHARED_ROOT = Path("/var/lib/qingpu-layout")
+
+
+@lru_cache
+def cluster_root(var_dir: Path, home: Path) -> Path:
+    """var/pg in the checkout, unless we are root and the `postgres` user cannot reach the
+    checkout (say it lies under /root, mode 700): then a folder of its own under
+    /var/lib/qingpu-layout, one per checkout, which `var/pg` points to."""
+    preferred = var_dir / "pg"
+    if os.geteuid() != 0 or preferred.exists() or _postgres_can_enter(home):
+        return preferred
+    digest = hashlib.sha1(str(home.resolve()).encode()).hexdigest()[:12]
+    elsewhere = SHARED_ROOT / digest / "pg"
+    elsewhere.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    preferred.symlink_to(elsewhere, target_is_directory=True)
+    return preferred
+
+
+def _postgres_can_enter(path: Path) -> bool:
+    return subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
+                          capture_output=True).returncode == 0
+
+
 @dataclass
 class LocalCluster:
     root: Path
@@ -42,11 +68,12 @@ class LocalCluster:
 
     @classmethod
     def from_settings(cls, settings) -> "LocalCluster":
-        return cls(root=settings.var_dir / "pg", port=settings.local_pg_port)
+        return cls(root=cluster_root(settings.var_dir, settings.home), port=settings.local_pg_port)
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        # Resolved: PostgreSQL runs as `postgres`, who may not be able to pass through a symlink's folder.
+        return self.root.resolve() / "data"
 
     @property
     def password_file(self) -> Path:
@@ -54,7 +81,7 @@ class LocalCluster:
 
     @property
     def log_file(self) -> Path:
-        return self.root / "postgres.log"
+        return self.root.resolve() / "postgres.log"
 
     def url(self, dbname: str = DB_NAME) -> str:
         password = self.password_file.read_text().strip()
