@@ -423,8 +423,14 @@ def analytics_page(request: Request):
 HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
                    "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
 _OVERLAYS = [
-    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (res 8)", "title_en": "Enterprises per H3 cell (res 8)",
-     "url": "/analytics/hexbins?resolution=8",
+    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
+     "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",
+     "url": "/analytics/hexbins?resolution=8",  # the same cells as GeoJSON, for clients without vector tiles
+     # drawn from app.analytics_tiles' vector tiles (resolution by zoom), popup with these fields
+     "tiles": {"url": "/analytics/hexbins/tiles/WebMercatorQuad/{z}/{x}/{y}", "layer": "hexbins",
+               "fields": [{"name": "count", "title": "企业数 Enterprises"},
+                          {"name": "employees", "title": "从业人员 Employees"},
+                          {"name": "output_value", "title": "产值 Output (万元)"}]},
      "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
     {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
      "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",

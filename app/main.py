@@ -32,6 +32,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(enterprises_router)
     from app.analytics import router as analytics_router
     app.include_router(analytics_router)
+    from app.analytics_tiles import router as analytics_tiles_router
+    app.include_router(analytics_tiles_router)
     from app.sites import router as sites_router
     app.include_router(sites_router)
     return app

@@ -76,6 +76,8 @@ LAYERS: dict[str, Layer] = {}
 # them: {"id", "title_zh", "title_en", "url", "style"} and optionally "least_role" (default public).
 # `style` takes Leaflet path options, plus "by" (a property) and "colors" (value -> colour) like the layers.
 # /map lists each in its layer switcher, off by default, and fetches `url` when it is switched on.
+# With "tiles" ({"url": an XYZ template of Mapbox vector tiles, "layer", "fields": [{name, title}]}) /map
+# draws those tiles instead (leaflet.vectorgrid) and `url` stays the GeoJSON of the same data.
 MAP_OVERLAYS: list[dict] = []
 
 

@@ -79,6 +79,39 @@
     return grid;
   }
 
+  // An overlay served as vector tiles (e.g. H3 hex bins, resolution by zoom on the server): SVG tiles in a
+  // pane above the layout polygons, so its cells take the hover tooltip and the click popup.
+  function tiledOverlayLayer(map, o) {
+    var st = Object.assign({weight: 0.5, fillOpacity: 0.6}, o.style || {});
+    var by = st.by, colors = st.colors || {}, t = o.tiles, pane = 'qp-tiled-overlays';
+    delete st.by; delete st.colors;
+    if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 450; }
+    var styles = {};
+    styles[t.layer] = function (p) {
+      var c = (by && colors[p[by]]) || '#888';
+      return Object.assign({}, st, {fill: true, color: c, fillColor: c});
+    };
+    var grid = L.vectorGrid.protobuf(t.url, {
+      rendererFactory: L.svg.tile, interactive: true, pane: pane, maxNativeZoom: 19,
+      vectorTileLayerStyles: styles
+    });
+    var title = o.title_zh + ' ' + (o.title_en || ''), tip = null;
+    grid.on('mouseover', function (e) {
+      var p = e.layer.properties || {};
+      if (tip) { map.removeLayer(tip); }
+      tip = L.tooltip({sticky: true, className: 'qp-cell-tip'}).setLatLng(e.latlng)
+        .setContent(esc(p.count) + ' <span class="lang-zh">家企业</span><span class="lang-en">enterprises</span>, ' +
+                    esc(p.employees) + ' <span class="lang-zh">人</span><span class="lang-en">employees</span>')
+        .addTo(map);
+    });
+    grid.on('mouseout', function () { if (tip) { map.removeLayer(tip); tip = null; } });
+    grid.on('click', function (e) {
+      L.popup().setLatLng(e.latlng).setContent(detailsTable(e.layer.properties || {}, t.fields, title)).openOn(map);
+    });
+    grid.on('remove', function () { if (tip) { map.removeLayer(tip); tip = null; } });
+    return grid;
+  }
+
   function overlayLayer(o) {
     var st = Object.assign({weight: 1, fillOpacity: 0.5}, o.style || {});
     var by = st.by, colors = st.colors || {};
@@ -169,7 +202,7 @@
     }
     var legendOverlays = document.getElementById('qp-legend-overlays');
     (cfg.overlays || []).forEach(function (o) {
-      var layer = overlayLayer(o);
+      var layer = o.tiles ? tiledOverlayLayer(map, o) : overlayLayer(o);
       control.addOverlay(layer, o.label);
       if (legendOverlays && o.style && o.style.colors) {  // its legend shows while the overlay is on
         var box = document.createElement('div');
