@@ -300,3 +300,19 @@ def test_as_of_shows_zones_as_they_stood_before_an_edit(client, engine, tokens):
     assert "Software cluster (renamed)" not in page.text
     assert client.get("/collections/zones/items?asOf=yesterday").status_code == 400
     assert client.get("/collections/towns/items?asOf=2026-01-01T00:00:00Z").status_code == 400
+
+
+def test_putting_back_the_feature_as_read_keeps_every_attribute_and_the_geometry(client, engine, tokens):
+    columns = "kind, name_zh, name_en, target_industries, target_phrases, member_towns, parent_zone, " \
+              "schematic, description, rank, md5(ST_AsBinary(geom))"
+    with engine.connect() as conn:
+        before = conn.execute(text(f"SELECT {columns} FROM zones WHERE id = 'cluster-manufacturing'")).one()
+    feature, tag = _zone(client, "cluster-manufacturing")
+    feature["comment"] = "round trip"
+    res = client.put("/collections/zones/items/cluster-manufacturing", json=feature,
+                     headers={**tokens["planner"], "If-Match": tag})
+    assert res.status_code == 200, res.text
+    assert res.json()["enterprises"] == {"entered": {}, "left": {}, "primary_changed": []}
+    with engine.connect() as conn:
+        after = conn.execute(text(f"SELECT {columns} FROM zones WHERE id = 'cluster-manufacturing'")).one()
+    assert after == before
