@@ -1,8 +1,13 @@
 """The planner's editor in headless Chromium, driven with real mouse actions."""
+import json
+import urllib.request
+
 import pytest
+from shapely.geometry import shape as shapely_shape
 from sqlalchemy import text
 
 from app.auth import add_user
+from gis.partition import as_multipolygon
 
 ZONE = "park-xujing-industrial"
 
@@ -71,6 +76,15 @@ def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page,
 def test_editor_refuses_to_save_without_a_comment(live_server, page, engine, planner):
     before = _zone_row(engine)
     _sign_in_and_open(page, live_server, planner)
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data) if "dryRun=true" in r.url else None)
+    page.click("#preview")  # nothing moved: the browser sends the boundary back exactly as it read it
+    page.wait_for_selector("#impact table")
+    assert "(+0.000 / −0.000)" in page.locator("#impact").inner_text()
+    with urllib.request.urlopen(f"{live_server}/collections/zones/items/{ZONE}") as res:
+        served = shapely_shape(json.loads(res.read())["geometry"])
+    returned = shapely_shape(json.loads(sent[0])["geometry"])
+    assert as_multipolygon(returned).equals_exact(as_multipolygon(served), 0)
     page.click("#save")
     assert "comment is required" in page.locator("#message").inner_text()
     assert _zone_row(engine) == before

@@ -119,7 +119,7 @@
   });
 
   function currentFeature() {
-    var gj = state.layer.toGeoJSON();
+    var gj = state.layer.toGeoJSON(false);  // full precision: unchanged vertices go back as read
     var props = Object.assign({}, state.zone.properties);
     return { type: 'Feature', id: state.zone.id, geometry: gj.geometry, properties: props,
              comment: $('comment').value.trim() };
