@@ -105,6 +105,13 @@ def containing_mask(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]) -> 
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     mask = np.zeros((len(x), len(zones)), dtype=bool)
+    for j, hit in _zone_hits(x, y, zones):
+        mask[hit, j] = True
+    return mask
+
+
+def _zone_hits(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]):
+    """(j, indices of the points zone j covers), testing only the points in its bounding box."""
     for j, zone in enumerate(zones):
         geom = zone.geom
         if geom is None or geom.is_empty:
@@ -113,8 +120,7 @@ def containing_mask(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]) -> 
         minx, miny, maxx, maxy = geom.bounds
         candidates = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
         if len(candidates):
-            mask[candidates, j] = shapely.intersects_xy(geom, x[candidates], y[candidates])
-    return mask
+            yield j, candidates[shapely.intersects_xy(geom, x[candidates], y[candidates])]
 
 
 class Assignment:
@@ -141,16 +147,8 @@ def membership_bits(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]) -> 
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     bits = np.zeros(len(x), dtype=np.uint64)
-    for j, zone in enumerate(zones):
-        geom = zone.geom
-        if geom is None or geom.is_empty:
-            continue
-        shapely.prepare(geom)
-        minx, miny, maxx, maxy = geom.bounds
-        candidates = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
-        if len(candidates):
-            hit = candidates[shapely.intersects_xy(geom, x[candidates], y[candidates])]
-            bits[hit] |= np.uint64(1) << np.uint64(j)
+    for j, hit in _zone_hits(x, y, zones):
+        bits[hit] |= np.uint64(1) << np.uint64(j)
     return bits
 
 
