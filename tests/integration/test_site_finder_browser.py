@@ -19,12 +19,16 @@ def demo(engine):
         conn.execute(text("DELETE FROM sites WHERE synthetic"))
 
 
-def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
+def _sign_in(page, live_server):
     page.goto(f"{live_server}/sites/finder")
     page.fill("input[name=username]", "finder-staff")
     page.fill("input[name=password]", "finder-staff-pw")
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("text=Signed in as finder-staff")
+
+
+def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
+    _sign_in(page, live_server)
     page.select_option("select[name=industry]", "newmat")
     page.fill("input[name=area_min]", "10")
     page.click("#run")
@@ -52,11 +56,7 @@ def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
 
 
 def test_impossible_search_says_which_constraint_emptied_it(page, live_server, demo):
-    page.goto(f"{live_server}/sites/finder")
-    page.fill("input[name=username]", "finder-staff")
-    page.fill("input[name=password]", "finder-staff-pw")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("text=Signed in as finder-staff")
+    _sign_in(page, live_server)
     page.select_option("select[name=industry]", "ic")
     page.fill("input[name=area_min]", "100000")
     page.click("#run")
@@ -66,11 +66,7 @@ def test_impossible_search_says_which_constraint_emptied_it(page, live_server, d
 
 
 def test_an_area_drawn_on_the_map_excludes_the_sites_in_it(page, live_server, demo):
-    page.goto(f"{live_server}/sites/finder")
-    page.fill("input[name=username]", "finder-staff")
-    page.fill("input[name=password]", "finder-staff-pw")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("text=Signed in as finder-staff")
+    _sign_in(page, live_server)
     page.select_option("select[name=industry]", "newmat")
     page.click("#run")
     page.wait_for_selector("#ranked tbody tr")
