@@ -1,39 +1,76 @@
-"""The application factory: wires settings, database, routes, pages and local front-end assets."""
+"""The application, composed from settings and one table of routers.
+
+`create_app(settings)` is the whole wiring: the engine is opened in the lifespan (and closed
+with it), every capability package contributes one router, and one exception table maps errors
+to problem+json. `serve_app()` is the factory uvicorn runs: it reads the environment and
+resolves the database (starting the project's own cluster when DATABASE_URL is unset).
+"""
 from __future__ import annotations
+
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import auth, exports, ogc, pages, problems, search, tiles, vendor
-from app.db import engine_for
-from app.settings import get_settings
-from app.web import WEB_DIR
+from app.analytics import routes as analytics_routes
+from app.analytics import tiles as analytics_tiles
+from app.core import assets, auth, errors
+from app.core.db import database_url, make_engine
+from app.core.settings import Settings, load_settings
+from app.enterprises import routes as enterprise_routes
+from app.ogc import exports, search, tiles
+from app.ogc import routes as features_routes
+from app.pages import routes as page_routes
+from app.sites import routes as site_routes
+from app.zones import routes as zone_routes
+from web import STATIC_DIR
+
+# Every router of the service, in the order their paths are matched.
+ROUTERS = (
+    auth.router,
+    page_routes.router,
+    features_routes.router,
+    zone_routes.router,
+    tiles.router,
+    exports.router,
+    search.router,
+    enterprise_routes.router,
+    analytics_routes.router,
+    analytics_tiles.router,
+    site_routes.router,
+)
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    settings = get_settings()
-    app = FastAPI(title="青浦区产业布局 Qingpu industrial layout", version="0.1.0",
+def create_app(settings: Settings | str | None = None) -> FastAPI:
+    """The application for these settings (a database URL alone is accepted, for tests and tools)."""
+    if settings is None or isinstance(settings, str):
+        settings = load_settings().with_database(settings) if settings else load_settings()
+    if not settings.database_url:
+        raise ValueError("create_app needs settings with a database_url; serve_app() resolves one")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="青浦区产业布局 Qingpu industrial layout", version="0.2.0",
                   description="OGC API – Features over Qingpu's layout (一核、一线、多组团), with editing, "
                               "history, site search and cluster analytics.",
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
-    app.state.engine = engine_for(database_url or settings.resolved_database_url())
-    problems.install(app)
-    vendor.mount(app)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    app.include_router(auth.router)
-    app.include_router(pages.router)
-    app.include_router(ogc.router)
-    from app.zones_edit import router as zones_edit_router
-    app.include_router(zones_edit_router)
-    app.include_router(tiles.router)
-    app.include_router(exports.router)
-    app.include_router(search.router)
-    from app.enterprises import router as enterprises_router
-    app.include_router(enterprises_router)
-    from app.analytics import router as analytics_router
-    app.include_router(analytics_router)
-    from app.analytics_tiles import router as analytics_tiles_router
-    app.include_router(analytics_tiles_router)
-    from app.sites import router as sites_router
-    app.include_router(sites_router)
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    assets.mount(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The factory uvicorn runs (`uvicorn app.main:serve_app --factory`)."""
+    settings = load_settings()
+    return create_app(settings.with_database(database_url(settings)))

@@ -226,13 +226,13 @@ def bench_metrics(lon, lat, employees, output, established, industry, zones, rep
 def bench_sql(db: str, repeat: int):
     from sqlalchemy import text
 
-    from app import analytics_data as data
-    from app.db import engine_for
-    from app.localdb import LocalCluster
-    from app.settings import get_settings
+    from app.analytics import store as data
+    from app.core.db import engine_for
+    from app.core.localdb import LocalCluster
+    from app.core.settings import load_settings
     from gis.metrics import zone_metrics
 
-    engine = engine_for(LocalCluster.from_settings(get_settings()).url(db))
+    engine = engine_for(LocalCluster.from_settings(load_settings()).url(db))
     with engine.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM enterprises")).scalar()
         areas = {z["id"]: z["area_km2"] for z in data.zones_table(conn)}
@@ -264,7 +264,7 @@ def main() -> None:
     employees = np.round(rng.lognormal(3.0, 1.2, args.n))
     output = np.round(employees * rng.lognormal(3.5, 0.8, args.n), 2)
     established = rng.integers(1985, 2026, args.n).astype(float)
-    from layers.industries import PLAN_INDUSTRIES
+    from plan.industries import PLAN_INDUSTRIES
 
     choices = np.array([p.id for p in PLAN_INDUSTRIES] + [None] * 5, dtype=object)
     industry = choices[rng.integers(choices.size, size=args.n)]

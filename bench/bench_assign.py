@@ -8,7 +8,7 @@
    primary zone, so the baseline does less work than we do. Targets: <= 5 s and no slower than sjoin.
 2. Re-assignment after a typical zone edit with N enterprises in PostGIS (database built by
    bench/bench_data.py): a planner drags 智慧物流组团's boundary about a kilometre into the core;
-   app.assignment.reassign_changed_area runs in the edit's transaction (rolled back afterwards).
+   app.enterprises.assignment.reassign_changed_area runs in the edit's transaction (rolled back afterwards).
    Baseline in the same run: recomputing every enterprise of the old and new zone. Target: <= 0.5 s.
 """
 from __future__ import annotations
@@ -98,8 +98,8 @@ SELECT ST_AsBinary(geom), ST_AsBinary(ST_Multi(ST_Union(geom,
 def bench_reassign(n: int, db: str, reuse: bool) -> None:
     from sqlalchemy import text
 
-    from app.assignment import _assign, _write, assign_all, load_zones, preview_zone_change, reassign_changed_area
-    from app.db import engine_for
+    from app.enterprises.assignment import _assign, _write, assign_all, load_zones, preview_zone_change, reassign_changed_area
+    from app.core.db import engine_for
     from bench_data import build
 
     url = build(n, db, reuse)

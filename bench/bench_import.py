@@ -62,13 +62,13 @@ def make_csv(n: int, rng) -> bytes:
 
 
 def fresh_database(db: str) -> str:
-    from app.db import engine_for
-    from app.layout_store import load_layout
-    from app.localdb import LocalCluster
-    from app.migrate import upgrade
-    from app.settings import get_settings
+    from app.core.db import engine_for
+    from app.layout.store import load_layout
+    from app.core.localdb import LocalCluster
+    from app.core.migrate import upgrade
+    from app.core.settings import load_settings
 
-    cluster = LocalCluster.from_settings(get_settings())
+    cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
     cluster._psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     cluster.ensure_database(db)
@@ -88,8 +88,8 @@ def main() -> None:
     import pandas as pd
     from sqlalchemy import text
 
-    from app.db import engine_for
-    from app.enterprises import import_enterprises
+    from app.core.db import engine_for
+    from app.enterprises.importer import import_enterprises
 
     data = make_csv(args.n, np.random.default_rng(7))
     engine = engine_for(fresh_database(args.db))

@@ -14,9 +14,9 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from app.localdb import LocalCluster
+from app.core.localdb import LocalCluster
 from app.main import create_app
-from app.settings import get_settings
+from app.core.settings import load_settings
 
 QUERIES = ["示例企业16233", "企业1623", "华新镇", "华新", "Xujing"]
 
@@ -35,11 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="qingpu_bench")
     args = parser.parse_args()
-    url = LocalCluster.from_settings(get_settings()).url(args.db)
+    url = LocalCluster.from_settings(load_settings()).url(args.db)
     indexed = TestClient(create_app(url))
     plain_app = create_app(url)
     # A separate engine for the baseline: the URL differs only by a query flag, so it is its own pool.
-    from app.db import engine_for
+    from app.core.db import engine_for
 
     plain_app.state.engine = engine_for(url + "?application_name=bench_noindex")
 

@@ -43,12 +43,12 @@ def build(url: str, n_sites: int, n_firms: int, seed: int) -> None:
     import shapely
     from sqlalchemy import text
 
-    from app.db import engine_for
-    from app.layout_store import load_layout
-    from app.migrate import upgrade
+    from app.core.db import engine_for
+    from app.layout.store import load_layout
+    from app.core.migrate import upgrade
     from gis.crs import from_measure, to_measure
     from gis.site_demo import generate_sites
-    from layers.industries import PLAN_INDUSTRIES
+    from plan.industries import PLAN_INDUSTRIES
 
     upgrade(url)
     engine = engine_for(url)
@@ -102,11 +102,11 @@ def naive_geopandas(url: str, body: dict) -> tuple[list[str], float]:
     import geopandas as gpd
     from sqlalchemy import create_engine
 
-    from app.sites_spec import SearchIn, build_criteria
+    from app.sites.spec import SearchIn, build_criteria
     from gis.crs import SQM_PER_MU
     from gis.site_scoring import profile_area_window, score_sites, zone_fit_level
-    from layers.industries import PLAN_INDUSTRY_BY_ID
-    from layers.site_rules import chain_of, industry_family, min_intensity
+    from plan.industries import PLAN_INDUSTRY_BY_ID
+    from plan.site_rules import chain_of, industry_family, min_intensity
 
     t = time.perf_counter()
     eng = create_engine(url)
@@ -179,13 +179,13 @@ def main() -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from app.auth import add_user
-    from app.db import engine_for
-    from app.localdb import LocalCluster
+    from app.core.users import add_user
+    from app.core.db import engine_for
+    from app.core.localdb import LocalCluster
     from app.main import create_app
-    from app.settings import get_settings
+    from app.core.settings import load_settings
 
-    cluster = LocalCluster.from_settings(get_settings())
+    cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
     cluster._psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     cluster.ensure_database(DB)
@@ -194,7 +194,7 @@ def main() -> None:
     engine = engine_for(url)
     t = time.perf_counter()
     with engine.begin() as conn:
-        from app.sites_query import refresh_derived
+        from app.sites.store import refresh_derived
         refreshed = refresh_derived(conn)
     print(f"layout-derived columns of {refreshed} sites computed in {time.perf_counter() - t:.1f} s "
           f"(once, and again only after the layout changes)")

@@ -45,7 +45,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 def qingpu_server(database_url: str):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:serve_app", "--factory", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -76,10 +76,10 @@ def tipg_server(database_url: str):
 
 
 def bench_url(db: str = "qingpu_bench") -> str:
-    from app.localdb import LocalCluster
-    from app.settings import get_settings
+    from app.core.localdb import LocalCluster
+    from app.core.settings import load_settings
 
-    cluster = LocalCluster.from_settings(get_settings())
+    cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
     return cluster.url(db)
 
@@ -109,7 +109,7 @@ def sample_tiles_under_data(database_url: str, zooms=range(10, 17), per_zoom: in
     dense tiles come up as often as the data is dense."""
     from sqlalchemy import text
 
-    from app.db import engine_for
+    from app.core.db import engine_for
 
     with engine_for(database_url).connect() as conn:
         pts = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM enterprises TABLESAMPLE BERNOULLI (0.5) "
@@ -138,8 +138,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def bump_enterprises(database_url: str) -> None:
     """What every writer does after an edit: server tile caches of `enterprises` are now cold."""
-    from app.db import engine_for
-    from app.store import bump_version
+    from app.core.db import engine_for
+    from app.core.store import bump_version
 
     with engine_for(database_url).begin() as conn:
         bump_version(conn, "enterprises")

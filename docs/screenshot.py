@@ -19,21 +19,21 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from app.db import engine_for
-    from app.layout_store import load_layout
-    from app.localdb import LocalCluster
-    from app.migrate import upgrade
-    from app.settings import get_settings
+    from app.core.db import engine_for
+    from app.layout.store import load_layout
+    from app.core.localdb import LocalCluster
+    from app.core.migrate import upgrade
+    from app.core.settings import load_settings
     from bench.servers import qingpu_server
 
-    cluster = LocalCluster.from_settings(get_settings())
+    cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
     cluster._psql("DROP DATABASE IF EXISTS qingpu_docs WITH (FORCE)")
     cluster.ensure_database("qingpu_docs")
     url = cluster.url("qingpu_docs")
     upgrade(url)
     load_layout(engine_for(url))
-    subprocess.run([sys.executable, "-m", "app.cli", "demo", "load"], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "app.cli.main", "demo", "load"], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url})
     with qingpu_server(url) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])

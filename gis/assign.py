@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from layers.industries import PLAN_INDUSTRY_BY_ID
+from plan.industries import PLAN_INDUSTRY_BY_ID
 
 __all__ = ["KIND_ORDER", "ZoneInfo", "Placement", "Assignment", "fits", "specificity_key",
            "choose_primary", "containing_mask", "membership_bits", "assign_points", "order_flips"]

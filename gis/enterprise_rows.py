@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.crs import SOURCE_SYSTEMS, to_wgs84
 from gis.uscc import normalize_uscc, validate_uscc
-from layers.industries import is_known_code, normalize_industry_code, plan_industry_for
+from plan.industries import is_known_code, normalize_industry_code, plan_industry_for
 
 __all__ = ["COLUMNS", "REQUIRED", "TownInfo", "Rejection", "EnterpriseRow", "Validation", "ColumnError",
            "canonical_column", "map_columns", "validate_rows", "town_of"]

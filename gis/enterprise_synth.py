@@ -19,7 +19,7 @@ from gis.assign import ZoneInfo
 from gis.crs import lonlat_to_measure, measure_to_lonlat
 from gis.enterprise_rows import EnterpriseRow, TownInfo, town_of
 from gis.uscc import make_uscc
-from layers.industries import PLAN_INDUSTRY_BY_ID, children_of, plan_industry_for
+from plan.industries import PLAN_INDUSTRY_BY_ID, children_of, plan_industry_for
 
 # Representative classes (GB/T 4754-2017) per plan industry; "" = industries outside the plan.
 CLASSES: dict[str, tuple[str, ...]] = {

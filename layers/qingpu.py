@@ -99,7 +99,7 @@ class ZoneSpec:
     kind: str
     name_zh: str
     name_en: str
-    targets: tuple[str, ...]  # the plan's own phrases; layers.industries resolves them
+    targets: tuple[str, ...]  # the plan's own phrases; plan.industries resolves them
     member_towns: tuple[str, ...] = ()
     description: str = ""
     rank: int = 100

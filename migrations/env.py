@@ -7,9 +7,10 @@ config = context.config
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        from app.settings import get_settings
+        from app.core.db import database_url
+        from app.core.settings import load_settings
 
-        url = get_settings().resolved_database_url()
+        url = database_url(load_settings())
     connectable = create_engine(url, poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=None)

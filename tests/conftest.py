@@ -25,10 +25,10 @@ def shared_file(relative: str) -> Path:
 
 
 def _fresh_local_database(name: str) -> str:
-    from app.localdb import LocalCluster
-    from app.settings import get_settings
+    from app.core.localdb import LocalCluster
+    from app.core.settings import load_settings
 
-    cluster = LocalCluster.from_settings(get_settings())
+    cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
     cluster._psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     cluster.ensure_database(name)
@@ -37,9 +37,9 @@ def _fresh_local_database(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    from app.layout_store import load_layout
-    from app.migrate import upgrade
-    from app.db import engine_for
+    from app.layout.store import load_layout
+    from app.core.migrate import upgrade
+    from app.core.db import engine_for
 
     url = os.environ.get("TEST_DATABASE_URL") or _fresh_local_database(os.environ.get("QINGPU_TEST_DB", "qingpu_test"))
     upgrade(url)
@@ -49,7 +49,7 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    from app.db import engine_for
+    from app.core.db import engine_for
 
     return engine_for(database_url)
 
@@ -87,7 +87,7 @@ def live_server(database_url):
 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:serve_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.store import bump_version
+from app.core.store import bump_version
 
 NAMED = [
     # uscc, name, lon, lat, employees, output_value, established, plan_industry-less industry code

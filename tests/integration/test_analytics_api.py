@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 from sqlalchemy import text
 
-from app.auth import add_user
-from app.store import bump_version
+from app.core.users import add_user
+from app.core.store import bump_version
 
 PREFIX = "91310118ANA"
 INDUSTRIES = ["ic", "software", "biomed", "newmat", "logistics", "equip", None]
@@ -252,7 +252,7 @@ def test_a_zone_edit_in_another_process_invalidates_cached_zone_metrics(client, 
     first = client.get("/analytics/zones").json()
     assert client.get("/analytics/zones").json()["metadata"]["cached"] is True
     # another process (as the zone editor would) bumps the zones counter in the shared database
-    script = ("import sys; from app.db import engine_for; from app.store import bump_version\n"
+    script = ("import sys; from app.core.db import engine_for; from app.core.store import bump_version\n"
               "with engine_for(sys.argv[1]).begin() as conn: bump_version(conn, 'zones')")
     subprocess.run([sys.executable, "-c", script, database_url], check=True, timeout=60)
     after = client.get("/analytics/zones").json()

@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from app.analytics import HEX_BAND_COLOURS
-from app.auth import add_user
-from app.store import bump_version
+from app.analytics.routes import HEX_BAND_COLOURS
+from app.core.users import add_user
+from app.core.store import bump_version
 
 PREFIX = "91310118HXT"
 CLUSTER = (121.118, 31.158)  # 青浦新城

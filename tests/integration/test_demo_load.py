@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import text
 
-from app.demo import load_demo
-from app.enterprises import import_enterprises
+from app.enterprises.demo import load_demo
+from app.enterprises.importer import import_enterprises
 from gis.uscc import validate_uscc
 from layers.named_enterprises import NAMED_ENTERPRISES
 from tests.integration.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found

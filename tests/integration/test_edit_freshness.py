@@ -4,7 +4,7 @@ import urllib.request
 import mapbox_vector_tile
 from sqlalchemy import text
 
-from app.auth import add_user
+from app.core.users import add_user
 
 ZONE = "park-liantang-industrial"
 # The z12 tile that holds the park (121.05 E, 31.02 N).

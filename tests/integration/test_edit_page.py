@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import shape as shapely_shape
 from sqlalchemy import text
 
-from app.auth import add_user
+from app.core.users import add_user
 from gis.partition import as_multipolygon
 
 ZONE = "park-xujing-industrial"

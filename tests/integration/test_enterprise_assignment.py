@@ -3,8 +3,8 @@ import pytest
 from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 
-from app.assignment import assign_all, preview_zone_change, reassign_changed_area
-from app.enterprises import import_enterprises
+from app.enterprises.assignment import assign_all, preview_zone_change, reassign_changed_area
+from app.enterprises.importer import import_enterprises
 from tests.integration.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found
 
 HUAXIN_CLUSTERS = ["cluster-expo", "cluster-logistics", "cluster-manufacturing"]
@@ -91,7 +91,7 @@ def test_output_value_is_confidential(client, engine, huaxin_firms):
     assert "output_value" not in public_one["properties"] and public_one["properties"]["name"] == "华新快递"
     assert "4321.5" not in client.get(f"/collections/enterprises/items/{logistics}?f=html").text
     assert client.get("/collections/enterprises/items?output_value=4321.5").status_code == 400
-    from app.auth import add_user
+    from app.core.users import add_user
 
     add_user(engine, "ent_investment2", "investment", "invest-pass-2")
     token = client.post("/auth/token", data={"username": "ent_investment2", "password": "invest-pass-2"}).json()

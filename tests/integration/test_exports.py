@@ -17,7 +17,7 @@ def seeded(engine):
 
 @pytest.fixture(scope="module")
 def investor(client, engine):
-    from app.auth import add_user
+    from app.core.users import add_user
 
     add_user(engine, "export-investor", "investment", "investor-pass-3")
     token = client.post("/auth/token", data={"username": "export-investor", "password": "investor-pass-3"}).json()
@@ -96,7 +96,7 @@ def test_bad_export_requests(client, query, fragment):
 def test_gpkg_export_in_batches_keeps_every_row_and_nulls(client, engine, tmp_path, monkeypatch):
     from sqlalchemy import text
 
-    from app import exports
+    from app.ogc import exports
 
     monkeypatch.setattr(exports, "GPKG_BATCH", 40)  # several appends for the ~300 seeded rows
     with engine.begin() as conn:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.auth import add_user
-from app.enterprises import import_enterprises
+from app.core.users import add_user
+from app.enterprises.importer import import_enterprises
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from gis.uscc import check_character, make_uscc
 from tests.conftest import shared_file

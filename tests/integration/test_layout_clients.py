@@ -42,6 +42,6 @@ def test_public_map_draws_the_layout_from_local_assets_only(live_server, page):
 
 def test_cli_errors_are_one_line_and_non_zero(tmp_path):
     bad = tmp_path / "nope.geojson"
-    res = subprocess.run([sys.executable, "-m", "app.cli", "import", "towns", str(bad)], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "app.cli.main", "import", "towns", str(bad)], capture_output=True, text=True)
     assert res.returncode != 0
     assert res.stderr.strip().count("\n") == 0 and "no such file" in res.stderr

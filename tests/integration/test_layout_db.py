@@ -85,7 +85,7 @@ def test_parks_lie_inside_their_parent_zones(engine):
 
 
 def test_layout_load_is_idempotent_and_keeps_edits(engine):
-    from app.layout_store import load_layout
+    from app.layout.store import load_layout
 
     with engine.begin() as conn:
         before = conn.execute(text("SELECT name_en FROM zones WHERE id = 'cluster-green'")).scalar_one()

@@ -17,7 +17,7 @@ def seeded(engine):
 
 @pytest.fixture(scope="module")
 def investor(client, engine):
-    from app.auth import add_user
+    from app.core.users import add_user
 
     add_user(engine, "ogc-investor", "investment", "investor-pass-1")
     token = client.post("/auth/token", data={"username": "ogc-investor", "password": "investor-pass-1"}).json()

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.auth import add_user
-from app.sites_import import load_demo_sites
+from app.core.users import add_user
+from app.sites.importer import load_demo_sites
 
 INDUSTRIES = ["newmat", "ic", "equip", "aviation", "nev", "newenergy", "eco", "biomed"]
 

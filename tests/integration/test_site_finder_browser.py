@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import text
 
-from app.auth import add_user
-from app.sites_import import load_demo_sites
+from app.core.users import add_user
+from app.sites.importer import load_demo_sites
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ import shapely
 from shapely.geometry import box
 from sqlalchemy import text
 
-from app.auth import add_user
-from app.sites_import import write_sites
+from app.core.users import add_user
+from app.sites.importer import write_sites
 from gis.crs import from_measure, lonlat_to_measure
 from layers.qingpu import LINE17_STATIONS
 
@@ -252,7 +252,7 @@ def test_printable_brief_has_a_map_and_the_scores(client, staff):
 
 
 def test_the_documented_example_is_a_valid_search(client, staff):
-    from app.sites_spec import EXAMPLE
+    from app.sites.spec import EXAMPLE
 
     body = search(client, staff, EXAMPLE)
     assert [f["constraint"] for f in body["funnel"]] == [

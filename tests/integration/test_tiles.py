@@ -6,7 +6,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from app.store import bump_version
+from app.core.store import bump_version
 from tests.integration.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
 
 
@@ -17,7 +17,7 @@ def seeded(engine):
 
 @pytest.fixture(scope="module")
 def investor(client, engine):
-    from app.auth import add_user
+    from app.core.users import add_user
 
     add_user(engine, "tile-investor", "investment", "investor-pass-2")
     token = client.post("/auth/token", data={"username": "tile-investor", "password": "investor-pass-2"}).json()

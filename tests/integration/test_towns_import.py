@@ -6,7 +6,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 from sqlalchemy import text
 
-from app.towns_import import TownsImportError, import_towns
+from app.layout.towns import TownsImportError, import_towns
 from gis.crs import wgs84_to_gcj02
 
 

@@ -2,7 +2,7 @@
 import pytest
 import shapely
 
-from app.cql2 import Compiler, Cql2Error, parse_json, parse_text
+from app.ogc.cql2 import Compiler, Cql2Error, parse_json, parse_text
 from layers.registry import LAYERS
 
 ENT = {f.name: f for f in LAYERS["enterprises"].fields_for("public") if f.queryable}

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from app.import_files import ImportFileError, detect_encoding, read_table
+from app.imports.files import ImportFileError, detect_encoding, read_table
 
 HEADER = "统一社会信用代码,企业名称,行业代码,经度,纬度\n"
 

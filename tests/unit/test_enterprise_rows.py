@@ -7,7 +7,7 @@ from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from gis.enterprise_rows import ColumnError, TownInfo, canonical_column, map_columns, validate_rows
 from gis.enterprise_synth import CLASSES
 from gis.uscc import check_character, make_uscc
-from layers.industries import plan_industry_for
+from plan.industries import plan_industry_for
 
 DISTRICT = box(121.0, 31.0, 121.3, 31.3)
 TOWNS = [TownInfo("west", "西镇", box(121.0, 31.0, 121.15, 31.3), (121.07, 31.1)),

@@ -1,11 +1,11 @@
-"""Unit tests for layers.industries: plan industries, target phrases and GB/T 4754-2017 codes."""
+"""Unit tests for plan.industries: plan industries, target phrases and GB/T 4754-2017 codes."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from layers import industries as ind
+from plan import industries as ind
 
 FACTS = Path("/work/shared/plan/LAYOUT-FACTS.md")
 _SPLIT = re.compile(r"[,，、;；()（）]")

@@ -1,5 +1,4 @@
 """Zone metrics against small hand-computed tables (LQ, HHI, density, overlaps, growth)."""
-import numpy as np
 import pytest
 
 from gis.metrics import hhi, lq, tally_firms, zone_metrics

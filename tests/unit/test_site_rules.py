@@ -5,8 +5,8 @@ from shapely.geometry import box
 from gis.crs import area_mu
 from gis.site_demo import generate_sites
 from gis.site_svg import site_map_svg
-from layers.industries import PLAN_INDUSTRY_BY_ID
-from layers.site_rules import (LAND_USES, MIN_INTENSITY_WAN_PER_MU, SUPPLY_CHAIN, chain_of, industry_family,
+from plan.industries import PLAN_INDUSTRY_BY_ID
+from plan.site_rules import (LAND_USES, MIN_INTENSITY_WAN_PER_MU, SUPPLY_CHAIN, chain_of, industry_family,
                                min_intensity)
 
 

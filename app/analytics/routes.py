@@ -1,0 +1,442 @@
+"""/analytics: zone metrics, H3 hex bins, Gi* hotspots, density surfaces, plan targets, and the page.
+
+Thin: parameters are checked here (unknown or bad ones give 400 problem+json), data comes from
+app.analytics_data (SQL), the statistics from gis/. Role rules come from the layer registry, as for
+the enterprise items: output values (万元, confidential) appear only for the roles that may see the
+enterprises' output_value field (investment and above).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import numpy as np
+import shapely
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import text
+
+from app.analytics import store as data
+from app.core.auth import Principal, current_principal
+from app.core.errors import bad_request
+from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
+from app.core.http import templates
+from gis import density, hexbin, hotspots, metrics
+from gis.crs import lonlat_to_measure
+from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
+from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
+from plan.targets import TARGET_YEAR, TARGETS, implied_target
+
+router = APIRouter(tags=["analytics"])
+FALLBACK_OUTPUT_ROLE = "investment"
+
+
+def _enterprise_roles() -> tuple[str, str]:
+    """(least role for the enterprises layer, least role for output_value), from the layer registry."""
+    layer = LAYERS.get("enterprises")
+    field = layer.field("output_value") if layer else None
+    return (layer.least_role if layer else "public"), (field.least_role if field else FALLBACK_OUTPUT_ROLE)
+GEOJSON = "application/geo+json"
+
+
+# -- parameters ------------------------------------------------------------------------------------
+def _params(request: Request, spec: dict) -> dict:
+    """Parse query parameters by ``spec`` {name: (parser, default)}; unknown names are refused."""
+    unknown = sorted(set(request.query_params) - set(spec))
+    if unknown:
+        raise bad_request(f"unknown parameter(s): {', '.join(unknown)}; this endpoint takes "
+                          f"{', '.join(sorted(spec)) or 'none'}")
+    out = {}
+    for name, (parse, default) in spec.items():
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            out[name] = default
+            continue
+        try:
+            out[name] = parse(raw)
+        except ValueError as exc:
+            raise bad_request(f"{name}={raw!r}: {exc}") from None
+    return out
+
+
+def _int_in(lo: int, hi: int):
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+    return parse
+
+
+def _resolution(raw: str) -> int:
+    value = int(raw)
+    if value not in hexbin.RESOLUTIONS:
+        raise ValueError(f"H3 resolution must be one of {', '.join(map(str, hexbin.RESOLUTIONS))}")
+    return value
+
+
+def _choice(*options: str):
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(f"use one of {', '.join(options)}")
+        return raw
+    return parse
+
+
+def _positive_metres(raw: str) -> float:
+    value = float(raw)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError("must be a positive number of metres")
+    if value > 50000:
+        raise ValueError("must be at most 50000 m")
+    return value
+
+
+def _industry(raw: str) -> str:
+    return data.check_industry(raw)
+
+
+# Descriptions of the query parameters, for the OpenAPI document (the parsing is _params').
+PARAM_DOCS = {
+    "min_count": "LQ is flagged unreliable below this zone-industry firm count (default 5)",
+    "year": "reference year for growth (default: the latest year established in the data)",
+    "span": "growth window in years (default 5)",
+    "kind": "only zones of this kind: core, corridor, cluster, park",
+    "resolution": "H3 resolution 7, 8 (default) or 9",
+    "plan_industry": "a plan industry id (with its children), e.g. ic, biomed, it",
+    "permutations": "conditional-randomisation permutations, 99–9999 (default 9999)",
+    "seed": "random seed of the permutations (default fixed, so results reproduce)",
+    "fdr": "bh (Benjamini–Hochberg, default) or none (raw p-values)",
+    "variable": "count (default) or employees per cell",
+    "only": "all cells (default) or only significant ones",
+    "bandwidth": "Gaussian kernel bandwidth in metres (default: Scott's rule in EPSG:4549)",
+    "cell": "grid cell size in metres (default 250; grows to keep at most 300 cells a side)",
+    "weight": "none (firms per km², default) or employees (employees per km²)",
+    "format": "contours (GeoJSON polygons, default), overlay (JSON with a PNG data URL and bounds) or png",
+    "levels": "number of contour levels, evenly spaced fractions of the maximum (default 5)",
+}
+
+
+def _openapi(spec: dict) -> dict:
+    return {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": PARAM_DOCS.get(name, "")} for name in spec]}
+
+
+# -- the shared request flow -----------------------------------------------------------------------
+def _run(request: Request, principal: Principal, endpoint: str, params: dict, compute):
+    """Compute (or fetch from the cache) a result; returns (result, metadata)."""
+    least, output_role = _enterprise_roles()
+    principal.require(least)  # the same role rules as the enterprise items
+    show_output = role_allows(principal.role, output_role)
+    engine = request.app.state.engine
+    # One snapshot for the version counters and the data, so a result is never filed under a version
+    # older than the rows it was computed from (writers bump the counter in the same transaction).
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        version = data.versions(conn)
+        key = (endpoint, tuple(sorted((k, str(v)) for k, v in params.items())), show_output,
+               tuple(sorted(version.items())))
+
+        def fresh():
+            return {"value": compute(conn, params, show_output), "at": time.time()}
+
+        entry, cached = data.CACHE.get_or_compute(key, fresh)
+        value = entry["value"]
+        meta = data.metadata_block(conn, endpoint, {**params, **value.get("resolved", {})}, version,
+                                   principal.role, cached, entry["at"], output_visible=show_output,
+                                   **value.get("meta", {}))
+    return value, meta
+
+
+def _geojson(features: list, meta: dict, **members) -> JSONResponse:
+    return JSONResponse({"type": "FeatureCollection", "features": features, **members, "metadata": meta},
+                        media_type=GEOJSON)
+
+
+# -- zones -----------------------------------------------------------------------------------------
+ZONE_PARAMS = {"min_count": (_int_in(1, 1000), metrics.MIN_COUNT), "year": (_int_in(1800, 2100), None),
+               "span": (_int_in(1, 50), 5), "kind": (_choice("core", "corridor", "cluster", "park"), None)}
+
+
+# Umbrella industries with children (it, beidou_rs, newenergy) also get rolled-up rows.
+_GROUPS = {p.id: data.industry_family(p.id)[1:] for p in PLAN_INDUSTRIES if data.industry_family(p.id)[1:]}
+
+
+def _zones(conn, params, show_output):
+    zones = [z for z in data.zones_table(conn) if params["kind"] in (None, z["kind"])]
+    zone_tally, district_tally = data.tallies(conn)
+    result = metrics.zone_metrics(zone_tally, district_tally, {z["id"]: z["area_km2"] for z in zones},
+                                  min_count=params["min_count"], year=params["year"], span=params["span"],
+                                  include_output=show_output, groups=_GROUPS)
+    by_id = {m["zone"]: m for m in result["zones"]}
+    features = []
+    for z in zones:
+        props = {k: z[k] for k in ("kind", "name_zh", "name_en", "target_industries", "parent_zone", "schematic")}
+        props.update(by_id[z["id"]])
+        for entry in props["industries"]:
+            entry["targeted"] = entry["industry"] in z["target_industries"]
+        features.append({"type": "Feature", "id": z["id"], "geometry": z["geometry"], "properties": props})
+    return {"features": features, "district": result["district"],
+            "resolved": {"year": result["year"]},
+            "meta": {"synthetic": data.synthetic_summary(conn),
+                     "definitions": {
+                         "overlaps": "a firm counts in every zone that contains it and once in the district",
+                         "lq": "(zone industry / zone all) / (district industry / district all), by firm counts",
+                         "lq_reliable": f"false when the zone-industry count is below min_count ({params['min_count']})",
+                         "hhi": "sum of squared firm shares over plan industries plus 'other'",
+                         "group": "true on rolled-up rows of an umbrella industry (itself and its children); "
+                                  "HHI and totals use the other rows only",
+                         "area": "zones.area_km2, measured in EPSG:4549",
+                         "growth": "firms established in (year - span, year]; stock growth per year of surviving firms"}}}
+
+
+@router.get("/analytics/zones", summary="Zone × plan-industry metrics: density, share, LQ, HHI, growth",
+            openapi_extra=_openapi(ZONE_PARAMS))
+def analytics_zones(request: Request, principal: Principal = Depends(current_principal)):
+    params = _params(request, ZONE_PARAMS)
+    value, meta = _run(request, principal, "zones", params, _zones)
+    return _geojson(value["features"], meta, district=value["district"])
+
+
+# -- hex bins --------------------------------------------------------------------------------------
+HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None)}
+
+
+# Count bands, so that maps with categorical styling (the /map overlay hook) can colour the cells.
+HEX_BANDS = ((50, "50+"), (10, "10-49"), (5, "5-9"), (2, "2-4"), (1, "1"))
+HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
+
+
+def _band(count: int) -> str:
+    return next(label for least, label in HEX_BANDS if count >= least)
+
+
+def _hexbins(conn, params, show_output):
+    pts = data.enterprise_points(conn, params["plan_industry"])
+    bins = hexbin.bin_points(pts["lon"], pts["lat"], params["resolution"], pts["employees"],
+                             pts["output"] if show_output else None)
+    features = []
+    for i, cell in enumerate(bins.cells.tolist()):
+        props = {"h3": hexbin.cell_strings([cell])[0], "count": int(bins.count[i]), "employees": int(bins.employees[i]),
+                 "band": _band(int(bins.count[i]))}
+        if show_output:
+            props["output_value"] = round(float(bins.output[i]), 2)
+        features.append({"type": "Feature", "geometry": hexbin.cell_polygon(cell), "properties": props})
+    return {"features": features,
+            "meta": {"indexing": "h3.api.basic_int.latlng_to_cell(lat, lon, res) on WGS84 degrees, per point",
+                     "h3_version": hexbin.h3.__version__, "cells": len(features), "firms": int(bins.count.sum()),
+                     "synthetic": data.synthetic_summary(conn)}}
+
+
+@router.get("/analytics/hexbins", summary="Enterprises and employees per H3 cell (resolution 7–9)",
+            openapi_extra=_openapi(HEX_PARAMS))
+def analytics_hexbins(request: Request, principal: Principal = Depends(current_principal)):
+    params = _params(request, HEX_PARAMS)
+    value, meta = _run(request, principal, "hexbins", params, _hexbins)
+    return _geojson(value["features"], meta)
+
+
+# -- hotspots --------------------------------------------------------------------------------------
+HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None),
+              "permutations": (_int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
+              "seed": (_int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (_choice(*hotspots.FDR_METHODS), "bh"),
+              "variable": (_choice("count", "employees"), "count"),
+              "only": (_choice("all", "significant"), "all")}
+
+
+def _hotspots(conn, params, show_output):
+    res = params["resolution"]
+    pts = data.enterprise_points(conn, params["plan_industry"])
+    bins = hexbin.bin_points(pts["lon"], pts["lat"], res, pts["employees"])
+    cells = hexbin.study_area_cells(data.district_outline(conn), res, bins.cells)
+    counts = np.zeros(cells.size)
+    employees = np.zeros(cells.size)
+    where = np.searchsorted(cells, bins.cells)
+    counts[where], employees[where] = bins.count, bins.employees
+    rows, cols = hexbin.k1_neighbours(cells)
+    x = counts if params["variable"] == "count" else employees
+    if cells.size < 3:
+        raise bad_request("too few cells: Gi* needs at least three cells in the study area")
+    # With no variation at all (e.g. no enterprises yet) every z is 0 and every p is 1: nothing is hot.
+    result = hotspots.hotspots(x, rows, cols, params["permutations"], params["seed"], params["fdr"])
+    names = hexbin.cell_strings(cells)
+    features = [{"type": "Feature", "geometry": hexbin.cell_polygon(c),
+                 "properties": {"h3": names[i], "count": int(counts[i]), "employees": int(employees[i]),
+                                "gi_z": round(float(result.z[i]), 6), "p_value": round(float(result.p_value[i]), 6),
+                                "q_value": round(float(result.q_value[i]), 6), "class": result.klass[i],
+                                "neighbours": int(result.neighbours[i])}}
+                for i, c in enumerate(cells.tolist())
+                if params["only"] == "all" or result.klass[i] != "not_significant"]
+    classes = {k: int(v) for k, v in zip(*np.unique(result.klass.astype(str), return_counts=True))}
+    fdr = ({"method": "Benjamini-Hochberg", "alpha": 0.10, "levels": [0.01, 0.05, 0.10],
+            "applied_to": "two-sided permutation p-values; class by BH-adjusted p (q_value)"}
+           if params["fdr"] == "bh" else
+           {"method": "none", "alpha": 0.10, "levels": [0.01, 0.05, 0.10],
+            "applied_to": "raw two-sided permutation p-values: expect false positives"})
+    return {"features": features,
+            "meta": {"fdr": fdr, "classes": classes, "cells": int(cells.size),
+                     "min_p_value": 2.0 / (params["permutations"] + 1),
+                     # BH flags nothing at level a unless at least m * min_p / a cells reach the floor
+                     "bh_min_cells_at_floor": {str(a): int(np.ceil(cells.size * 2.0 / (params["permutations"] + 1) / a))
+                                               for a in (0.10, 0.05, 0.01)},
+                     "statistic": "Getis-Ord Gi* (z: analytic, as esda.G_Local star=True transform=B)",
+                     "neighbourhood": "the cell and its k=1 H3 ring, binary weights; ring cells outside the study "
+                                      "area are left out",
+                     "study_area": "every H3 cell whose centre lies in the district outline, plus any cell holding "
+                                   "an enterprise; empty cells count as zeros",
+                     "p_value": "conditional randomisation (neighbours drawn from the other cells, x_i fixed), "
+                                "two-sided, fixed seed",
+                     "synthetic": data.synthetic_summary(conn)}}
+
+
+@router.get("/analytics/hotspots", summary="Getis-Ord Gi* hotspots on the H3 grid with permutation p and FDR",
+            openapi_extra=_openapi(HOT_PARAMS))
+def analytics_hotspots(request: Request, principal: Principal = Depends(current_principal)):
+    params = _params(request, HOT_PARAMS)
+    value, meta = _run(request, principal, "hotspots", params, _hotspots)
+    return _geojson(value["features"], meta)
+
+
+# -- density ---------------------------------------------------------------------------------------
+DENSITY_PARAMS = {"bandwidth": (_positive_metres, None), "cell": (_positive_metres, 250.0),
+                  "weight": (_choice("none", "employees"), "none"), "plan_industry": (_industry, None),
+                  "format": (_choice("contours", "overlay", "png"), "contours"),
+                  "levels": (_int_in(1, 12), 5)}
+_PAD_M = 2000.0
+
+
+def _density(conn, params, show_output):
+    pts = data.enterprise_points(conn, params["plan_industry"])
+    if pts["lon"].size < 2:
+        raise bad_request("a density surface needs at least two enterprises")
+    x, y = lonlat_to_measure(pts["lon"], pts["lat"])
+    weights = None if params["weight"] == "none" else np.nan_to_num(pts["employees"])
+    if weights is not None and weights.sum() <= 0:
+        raise bad_request("no employees to weight by")
+    try:
+        bandwidth = params["bandwidth"] or density.scott_bandwidth(x, y, weights)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    dx, dy = lonlat_to_measure(*_outline_bounds(conn))
+    grid = density.make_grid((min(dx.min(), x.min()) - _PAD_M, min(dy.min(), y.min()) - _PAD_M,
+                              max(dx.max(), x.max()) + _PAD_M, max(dy.max(), y.max()) + _PAD_M), params["cell"])
+    surface = density.kde_grid(x, y, grid, bandwidth, weights)
+    unit = "firms per km²" if weights is None else "employees per km²"
+    resolved = {"bandwidth": round(bandwidth, 3), "cell": grid.cell,
+                "bandwidth_rule": "given" if params["bandwidth"] else "Scott: sigma * n_eff^(-1/6), EPSG:4549 metres"}
+    meta = {"crs_of_computation": "EPSG:4549", "kernel": "Gaussian", "unit": unit, "max": float(surface.max()),
+            "grid": {"nx": int(grid.x.size), "ny": int(grid.y.size), "bounds_epsg4549": list(grid.bounds)},
+            "firms": int(pts["lon"].size), "synthetic": data.synthetic_summary(conn)}
+    if params["format"] == "contours":
+        fractions = np.linspace(0, 1, params["levels"] + 2)[1:-1]
+        bands = density.contour_polygons(surface, grid, surface.max() * fractions)
+        features = [{"type": "Feature", "geometry": json.loads(_to_geojson(poly)),
+                     "properties": {"level": round(level, 6), "fraction_of_max": round(float(f), 4), "unit": unit}}
+                    for (level, poly), f in zip(bands, fractions)]
+        return {"features": features, "resolved": resolved, "meta": meta}
+    png, bounds, vmax = density.raster_png(surface, grid)
+    return {"png": png, "bounds": bounds, "vmax": vmax, "resolved": resolved, "meta": meta}
+
+
+def _to_geojson(geom) -> str:
+    return shapely.to_geojson(shapely.set_precision(geom, 1e-6))
+
+
+def _outline_bounds(conn):
+    minx, miny, maxx, maxy = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM district) s")).one()
+    if minx is None:
+        raise bad_request("the district outline is not loaded")
+    return np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy])
+
+
+@router.get("/analytics/density", summary="Kernel density in EPSG:4549: contours (GeoJSON) or a PNG overlay",
+            openapi_extra=_openapi(DENSITY_PARAMS))
+def analytics_density(request: Request, principal: Principal = Depends(current_principal)):
+    params = _params(request, DENSITY_PARAMS)
+    value, meta = _run(request, principal, "density", params, _density)
+    if params["format"] == "contours":
+        return _geojson(value["features"], meta)
+    if params["format"] == "png":
+        return Response(value["png"], media_type="image/png",
+                        headers={"X-Bounds": json.dumps(value["bounds"]),
+                                 "X-Data-Version": json.dumps(meta["data_version"])})
+    url = "data:image/png;base64," + base64.b64encode(value["png"]).decode()
+    return JSONResponse({"image": url, "bounds": value["bounds"], "max": value["vmax"], "metadata": meta})
+
+
+# -- plan targets ----------------------------------------------------------------------------------
+def _targets(conn, params, show_output):
+    rows = conn.execute(text("SELECT coalesce(plan_industry, 'other'), count(*), coalesce(sum(output_value), 0) "
+                             "FROM enterprises GROUP BY 1")).all()
+    firms = {r[0]: int(r[1]) for r in rows}
+    output_wan = {r[0]: float(r[2]) for r in rows}
+    total_output = sum(output_wan.values())
+    synthetic = data.synthetic_summary(conn)
+    out = []
+    for t in TARGETS:
+        goal = implied_target(t)
+        entry = {"id": t.id, "indicator_zh": t.indicator_zh, "indicator_en": t.indicator_en, "unit": t.unit,
+                 "base": t.base, "base_year": t.base_year, "target": t.target, "target_year": TARGET_YEAR,
+                 "growth_per_year": t.growth_per_year, "target_level": None if goal is None else round(goal, 4),
+                 "plan_industries": list(t.plan_industries), "source": t.source, "note": t.note,
+                 "firms": sum(firms.get(i, 0) for i in t.plan_industries) if t.plan_industries else None,
+                 "measurable": t.measure is not None, "current": None, "progress": None, "status": None}
+        if t.measure is None:
+            entry["status"] = "not measurable from enterprise data"
+        elif not show_output:
+            entry["status"] = f"output_value is confidential: sign in with role {_enterprise_roles()[1]} or above"
+        else:
+            industry_output = sum(output_wan.get(i, 0.0) for i in t.plan_industries)
+            if t.measure == "output_sum":
+                current = industry_output / 1e4  # 万元 -> 亿元
+            else:  # output_share, in %
+                current = 100.0 * industry_output / total_output if total_output else None
+            entry["current"] = None if current is None else round(current, 4)
+            if current is not None and goal:
+                entry["progress"] = round(current / goal, 6)
+            entry["status"] = "proxy from enterprise output_value" + (" (synthetic data)" if synthetic["synthetic"] else "")
+        out.append(entry)
+    return {"targets": out, "firms_per_industry": firms,
+            "meta": {"synthetic": synthetic, "units": {"output": "万元 in the table; 亿元 in targets (1 亿 = 10 000 万)"}}}
+
+
+@router.get("/analytics/targets", summary="The plan's 2025 targets against current totals per plan industry")
+def analytics_targets(request: Request, principal: Principal = Depends(current_principal)):
+    params = _params(request, {})
+    value, meta = _run(request, principal, "targets", params, _targets)
+    return JSONResponse({"targets": value["targets"], "firms_per_industry": value["firms_per_industry"],
+                         "metadata": meta})
+
+
+# -- the page --------------------------------------------------------------------------------------
+@router.get("/analytics", response_class=HTMLResponse, summary="The analytics page")
+def analytics_page(request: Request):
+    industries = [{"id": p.id, "zh": p.zh, "en": p.en} for p in PLAN_INDUSTRIES]
+    return templates.TemplateResponse(request, "analytics.html", {
+        "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS,
+        "industries": industries, "industry_names": {p.id: p.zh for p in PLAN_INDUSTRY_BY_ID.values()},
+        "resolutions": hexbin.RESOLUTIONS})
+
+
+# -- overlays of the public /map (the registry's hook) ---------------------------------------------
+HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
+                   "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+_OVERLAYS = [
+    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
+     "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",
+     "url": "/analytics/hexbins?resolution=8",  # the same cells as GeoJSON, for clients without vector tiles
+     # drawn from app.analytics_tiles' vector tiles (resolution by zoom), popup with these fields
+     "tiles": {"url": "/analytics/hexbins/tiles/WebMercatorQuad/{z}/{x}/{y}", "layer": "hexbins",
+               "fields": [{"name": "count", "title": "企业数 Enterprises"},
+                          {"name": "employees", "title": "从业人员 Employees"},
+                          {"name": "output_value", "title": "产值 Output (万元)"}]},
+     "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
+    {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
+     "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",
+     "url": "/analytics/hotspots?resolution=8&only=significant",
+     "style": {"by": "class", "colors": HOTSPOT_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
+]
+for _overlay in _OVERLAYS:
+    if not any(o.get("id") == _overlay["id"] for o in MAP_OVERLAYS):
+        MAP_OVERLAYS.append(_overlay)

@@ -1,0 +1,150 @@
+"""SQL reads for the analytics routes, the cache keyed by data version, and result metadata.
+
+Cache: one in-process LRU; a key holds the endpoint, its parameters, whether output may be shown,
+and the data_versions counters of the collections the result depends on. Every request reads
+those counters from PostGIS (one small query), so an import or a zone edit in any process bumps a
+counter and the next request everywhere computes afresh.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from plan.industries import PLAN_INDUSTRY_BY_ID, children_of
+
+DEPENDS_ON = ("enterprises", "zones", "district")
+_LIBRARIES = ("numpy", "scipy", "pandas", "shapely", "pyproj", "h3", "sqlalchemy")
+
+
+class ResultCache:
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key], True
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value, False
+
+
+CACHE = ResultCache()
+
+
+def versions(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(text("SELECT collection, version FROM data_versions WHERE collection = ANY(:c)"),
+                        {"c": list(DEPENDS_ON)}).all()
+    found = {c: int(v) for c, v in rows}
+    return {c: found.get(c, 0) for c in DEPENDS_ON}
+
+
+_lib_cache: dict | None = None
+
+
+def library_versions(conn: Connection) -> dict[str, str]:
+    global _lib_cache
+    if _lib_cache is None:
+        libs = {}
+        for name in _LIBRARIES:
+            try:
+                libs[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                libs[name] = "not installed"
+        libs["postgis"] = conn.execute(text("SELECT postgis_lib_version()")).scalar()
+        _lib_cache = libs
+    return dict(_lib_cache)
+
+
+def industry_family(industry: str) -> list[str]:
+    """A plan industry with its children (e.g. it -> it, ic, ai, software, iot)."""
+    out = [industry]
+    for child in children_of(industry):
+        out.extend(industry_family(child))
+    return out
+
+
+def check_industry(value: str | None):
+    if value is not None and value not in PLAN_INDUSTRY_BY_ID:
+        raise ValueError(f"unknown plan_industry {value!r}; use one of {', '.join(PLAN_INDUSTRY_BY_ID)}")
+    return value
+
+
+def _industry_filter(industry: str | None) -> tuple[str, dict]:
+    if industry is None:
+        return "", {}
+    return " WHERE plan_industry = ANY(:inds)", {"inds": industry_family(industry)}
+
+
+def enterprise_points(conn: Connection, industry: str | None = None) -> dict[str, np.ndarray]:
+    """lon, lat, employees, output of the enterprises (optionally one plan industry and its children)."""
+    where, params = _industry_filter(industry)
+    rows = conn.execute(text(
+        "SELECT ST_X(geom), ST_Y(geom), employees, output_value FROM enterprises" + where), params).all()
+    arr = np.array(rows, dtype=float).reshape(-1, 4)
+    return {"lon": arr[:, 0], "lat": arr[:, 1], "employees": arr[:, 2], "output": arr[:, 3]}
+
+
+def tallies(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Zone tally (a firm in every zone of its ``zones`` array) and district tally (each firm once)."""
+    cols = ["industry", "year", "firms", "employees", "output"]
+    base = ("coalesce(plan_industry, 'other'), coalesce(established, -1), count(*), "
+            "coalesce(sum(employees), 0), coalesce(sum(output_value), 0)")
+    zone_rows = conn.execute(text(
+        f"SELECT z, {base} FROM enterprises, unnest(zones) AS z GROUP BY 1, 2, 3")).all()
+    district_rows = conn.execute(text(f"SELECT {base} FROM enterprises GROUP BY 1, 2")).all()
+    zone = pd.DataFrame(zone_rows, columns=["zone", *cols])
+    district = pd.DataFrame(district_rows, columns=cols)
+    for frame in (zone, district):
+        frame[["year", "firms"]] = frame[["year", "firms"]].astype(np.int64)
+        frame[["employees", "output"]] = frame[["employees", "output"]].astype(float)
+    return zone, district
+
+
+def zones_table(conn: Connection) -> list[dict]:
+    rows = conn.execute(text(
+        "SELECT id, kind, name_zh, name_en, target_industries, parent_zone, schematic, area_km2, "
+        "ST_AsGeoJSON(geom, 6)::json FROM zones ORDER BY rank, id")).all()
+    return [{"id": r[0], "kind": r[1], "name_zh": r[2], "name_en": r[3], "target_industries": list(r[4] or []),
+             "parent_zone": r[5], "schematic": r[6], "area_km2": float(r[7]), "geometry": r[8]} for r in rows]
+
+
+def district_outline(conn: Connection) -> dict:
+    """The district as GeoJSON in WGS84 (the union, should there ever be several rows)."""
+    geo = conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom))::json FROM district")).scalar()
+    if geo is None:
+        raise LookupError("the district outline is not loaded (run `qingpu layout load`)")
+    return geo
+
+
+def synthetic_summary(conn: Connection) -> dict:
+    total, synthetic = conn.execute(text(
+        "SELECT count(*), count(*) FILTER (WHERE synthetic) FROM enterprises")).one()
+    note = None
+    if synthetic:
+        note = (f"{synthetic} of {total} enterprises are synthetic demo data: figures describe the demo, "
+                "not Qingpu's real economy.")
+    return {"firms": int(total), "synthetic": int(synthetic), "note": note}
+
+
+def metadata_block(conn: Connection, endpoint: str, parameters: dict, data_version: dict, role: str,
+                   cached: bool, computed_at: float, **extra) -> dict:
+    return {"endpoint": endpoint, "parameters": parameters, "data_version": data_version,
+            "libraries": library_versions(conn), "role": role, "cached": cached,
+            "computed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(computed_at)), **extra}

@@ -1,0 +1,46 @@
+"""Configuration from the environment (or a .env file in the checkout)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    # A PostGIS database; when unset the project runs its own cluster under var/pg.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    home: Path = Field(default=PROJECT_ROOT, validation_alias="QINGPU_HOME")
+    local_pg_port: int = Field(default=54329, validation_alias="QINGPU_PG_PORT")
+    # Signing key for bearer tokens; generated into var/secret_key when unset.
+    secret_key: str | None = Field(default=None, validation_alias="QINGPU_SECRET_KEY")
+    token_minutes: int = Field(default=8 * 60, validation_alias="QINGPU_TOKEN_MINUTES")
+    # Basemap for the maps: none (default, works offline), osm, or tianditu (needs a key).
+    basemap: str = Field(default="none", validation_alias="QINGPU_BASEMAP")
+    tianditu_key: str | None = Field(default=None, validation_alias="QINGPU_TIANDITU_KEY")
+    max_items_limit: int = Field(default=10000, validation_alias="QINGPU_MAX_LIMIT")
+
+    @property
+    def var_dir(self) -> Path:
+        return self.home / "var"
+
+    def with_database(self, url: str) -> "Settings":
+        """A copy naming a database explicitly (e.g. the project's own cluster, once started)."""
+        return self.model_copy(update={"database_url": url})
+
+
+def normalize_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and .env, read afresh (the caller keeps them)."""
+    return Settings()

@@ -1,0 +1,218 @@
+"""Importing enterprises into PostGIS (CLI and POST /enterprises/import).
+
+Reading is app.import_files, cleaning is gis.enterprise_rows, the zone rule is gis.assign;
+this module wires them to the database. Imports are all-or-nothing unless ``partial``:
+with any rejected row and no ``partial``, nothing is written.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from shapely import wkb as shapely_wkb
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from app.enterprises.assignment import place_points, reassign_usccs
+from app.imports.files import ImportFileError, RawTable, read_table
+from app.core.store import bump_version
+from gis.crs import SOURCE_SYSTEMS
+from gis.enterprise_rows import (ColumnError, EnterpriseRow, Rejection, TownInfo, Validation, map_columns,
+                                 validate_rows)
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str | None = None
+    encoding: str | None = None
+    source_crs: str | None = None
+    rows: int = 0
+    accepted: int = 0
+    rejected_rows: int = 0
+    rejections: list[dict] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    by_precision: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+    partial: bool = False
+    loaded: bool = False
+    inserted: int = 0
+    updated: int = 0
+    batch_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        what = f"{self.file}: {self.rows} rows ({self.format}" + (f", {self.encoding}" if self.encoding else "") + \
+            (f", {self.source_crs}" if self.source_crs else "") + f"), {self.accepted} valid, {self.rejected_rows} rejected"
+        if self.loaded:
+            return f"{what}; imported: {self.inserted} new, {self.updated} updated (batch {self.batch_id})"
+        if self.dry_run:
+            return f"{what}; dry run, nothing written"
+        return f"{what}; nothing was imported"
+
+    def rejections_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "column", "value", "reason"])
+        for r in self.rejections:
+            writer.writerow(["file" if r["row"] is None else r["row"], r["column"], r["value"], r["reason"]])
+        return out.getvalue()
+
+
+def load_places(conn: Connection):
+    """The district outline and the towns (with the point a town-precision enterprise gets)."""
+    row = conn.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).first()
+    if row is None or row[0] is None:
+        raise RuntimeError("the district is not loaded: run `qingpu layout load` first")
+    district = shapely_wkb.loads(bytes(row[0]))
+    towns = []
+    for code, name_zh, geom_wkb, seat_wkb in conn.execute(text(
+            "SELECT code, name_zh, ST_AsBinary(geom), ST_AsBinary(seat) FROM towns ORDER BY code")):
+        geom = shapely_wkb.loads(bytes(geom_wkb))
+        seat = shapely_wkb.loads(bytes(seat_wkb)) if seat_wkb is not None else None
+        if seat is None or not geom.covers(seat):
+            seat = geom.point_on_surface()
+        towns.append(TownInfo(code, name_zh, geom, (seat.x, seat.y)))
+    return district, towns
+
+
+def _resolve_crs(table: RawTable, crs: str | None) -> str:
+    if crs is not None and crs not in SOURCE_SYSTEMS:
+        raise ImportFileError(f"unknown coordinate system {crs!r}: use one of {', '.join(SOURCE_SYSTEMS)}")
+    if table.declared_crs == "reprojected":
+        if crs in ("gcj02", "bd09"):
+            raise ImportFileError(f"the file declares a projected coordinate system; --crs {crs} applies only "
+                                  "to longitude/latitude files")
+        return "cgcs2000"
+    return crs or table.declared_crs or "wgs84"
+
+
+def validate_file(conn: Connection, data: bytes, filename: str, crs: str | None = None,
+                  progress=None) -> tuple[ImportReport, Validation | None]:
+    """Read and clean a file without writing; file-level problems become rejections too."""
+    report = ImportReport(file=Path(filename).name)
+    try:
+        table = read_table(data, filename)
+        report.format, report.encoding = table.format, table.encoding
+        report.source_crs = _resolve_crs(table, crs)
+        header_row = 1 if table.format in ("csv", "xlsx") else None
+        columns = map_columns(table.headers, header_row)
+    except ColumnError as exc:
+        report.rejections = [r.as_dict() for r in exc.rejections]
+        return report, None
+    except ImportFileError as exc:
+        report.rejections = [Rejection(None, "", "", str(exc)).as_dict()]
+        return report, None
+    report.ignored_columns = [str(h) for i, h in enumerate(table.headers)
+                              if i not in columns.values() and h is not None and str(h).strip()]
+    headers = {canon: str(table.headers[i]) for canon, i in columns.items()}
+    if table.format not in ("csv", "xlsx"):
+        headers.update(lon="经度 (geometry)", lat="纬度 (geometry)")
+    rows = ((number, {canon: (values[i] if i < len(values) else None) for canon, i in columns.items()})
+            for number, values in table.rows)
+    district, towns = load_places(conn)
+    validation = validate_rows(rows, report.source_crs, district, towns, headers=headers, progress=progress)
+    validation.rejections = sorted(table.broken + validation.rejections, key=lambda r: (r.row or 0))
+    report.rows = len(table.rows) + len(table.broken)
+    report.accepted = len(validation.records)
+    report.rejections = [r.as_dict() for r in validation.rejections]
+    report.rejected_rows = len(validation.rejected_rows)
+    report.by_precision = dict(Counter(r.precision for r in validation.records))
+    return report, validation
+
+
+def import_enterprises(engine: Engine, data: bytes, filename: str, crs: str | None = None, dry_run: bool = False,
+                       partial: bool = False, imported_by: str = "cli", progress=None) -> ImportReport:
+    """Validate, then (unless dry run, or rejections without ``partial``) upsert by credit code."""
+    with engine.begin() as conn:
+        report, validation = validate_file(conn, data, filename, crs, progress)
+        report.dry_run, report.partial = dry_run, partial
+        if report.rows == 0 and not report.rejections:
+            report.rejections = [Rejection(None, "", "", "the file has no data rows").as_dict()]
+        if validation is None or dry_run or not validation.records or (report.rejections and not partial):
+            return report
+        batch_id = conn.execute(text(
+            "INSERT INTO import_batches (file_name, format, encoding, source_crs, rows_total, rows_rejected, "
+            "inserted, updated, partial, imported_by) VALUES (:f, :fmt, :enc, :crs, :n, :rej, 0, 0, :p, :by) "
+            "RETURNING id"), {"f": report.file, "fmt": report.format, "enc": report.encoding,
+                              "crs": report.source_crs, "n": report.rows, "rej": report.rejected_rows,
+                              "p": partial, "by": imported_by}).scalar_one()
+        report.inserted, report.updated = write_enterprises(conn, validation.records, batch_id=batch_id)
+        conn.execute(text("UPDATE import_batches SET inserted = :i, updated = :u WHERE id = :id"),
+                     {"i": report.inserted, "u": report.updated, "id": batch_id})
+        report.loaded, report.batch_id = True, batch_id
+    return report
+
+
+_COLUMNS = ("uscc", "name", "industry_code", "plan_industry", "employees", "output_value", "established", "address",
+            "town", "precision", "source_crs", "synthetic", "note", "zones", "primary_zone", "primary_reason",
+            "lon", "lat")
+
+
+def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: int | None = None,
+                      synthetic: bool = False, notes: list[str | None] | None = None,
+                      overwrite_real: bool = True) -> tuple[int, int]:
+    """Upsert records by credit code with their zones; returns (inserted, updated).
+
+    An empty cell never erases a stored value, and a town-precision row keeps a stored, more
+    precise location. With ``overwrite_real`` false (demo data) existing non-synthetic
+    enterprises are left as they are.
+    """
+    if not records:
+        return 0, 0
+    placements = place_points(conn, [r.lon for r in records], [r.lat for r in records],
+                              [r.plan_industry for r in records])
+    conn.execute(text("DROP TABLE IF EXISTS pg_temp.enterprise_import; CREATE TEMP TABLE enterprise_import ("
+                      "uscc text, name text, industry_code text, plan_industry text, employees integer, "
+                      "output_value double precision, established integer, address text, town text, precision text, "
+                      "source_crs text, synthetic boolean, note text, zones text, primary_zone text, "
+                      "primary_reason text, lon double precision, lat double precision) ON COMMIT DROP"))
+    raw = conn.connection.driver_connection
+    notes = notes or [None] * len(records)
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY enterprise_import ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for r, p, note in zip(records, placements, notes):
+                copy.write_row((r.uscc, r.name, r.industry_code, r.plan_industry, r.employees, r.output_value,
+                                r.established, r.address, r.town, r.precision, r.source_crs, synthetic, note,
+                                ",".join(p.zones), p.primary, p.reason, r.lon, r.lat))
+    keep_location = "EXCLUDED.precision = 'town' AND enterprises.precision <> 'town'"
+    located = ("geom", "precision", "source_crs", "town", "zones", "primary_zone", "primary_reason")
+    sets = ["name", "industry_code", "plan_industry", "synthetic", "note", "batch_id"]
+    assignments = [f"{c} = EXCLUDED.{c}" for c in sets]
+    assignments += [f"{c} = COALESCE(EXCLUDED.{c}, enterprises.{c})"
+                    for c in ("employees", "output_value", "established", "address")]
+    assignments += [f"{c} = CASE WHEN {keep_location} THEN enterprises.{c} ELSE EXCLUDED.{c} END" for c in located]
+    guard = "" if overwrite_real else " WHERE enterprises.synthetic"
+    rows = conn.execute(text(
+        "INSERT INTO enterprises (uscc, name, industry_code, plan_industry, employees, output_value, established, "
+        "address, town, precision, source_crs, synthetic, note, zones, primary_zone, primary_reason, geom, batch_id) "
+        "SELECT uscc, name, industry_code, plan_industry, employees, output_value, established, address, town, "
+        "precision, source_crs, synthetic, note, string_to_array(zones, ','), primary_zone, primary_reason, "
+        "ST_SetSRID(ST_MakePoint(lon, lat), 4326), :batch FROM enterprise_import "
+        f"ON CONFLICT (uscc) DO UPDATE SET {', '.join(assignments)}, updated_at = now(){guard} "
+        f"RETURNING xmax = 0 AS inserted, uscc, precision"), {"batch": batch_id}).all()
+    inserted = sum(1 for r in rows if r[0])
+    town_only = {r.uscc for r in records if r.precision == "town"}
+    kept_location = [r[1] for r in rows if not r[0] and r[1] in town_only and r[2] != "town"]
+    if kept_location:  # the stored point stays, but a new industry may change the primary zone
+        reassign_usccs(conn, kept_location)
+    bump_version(conn, "enterprises")
+    return inserted, len(rows) - inserted
+
+
+def describe_rejection(r: dict) -> str:
+    where = "file" if r["row"] is None else f"row {r['row']}"
+    value = f" [{r['value']}]" if r["value"] else ""
+    column = f" {r['column']}" if r["column"] else ""
+    return f"{where}{column}{value}: {r['reason']}"
+
+
+__all__ = ["ImportReport", "import_enterprises", "validate_file", "write_enterprises", "load_places",
+           "describe_rejection"]

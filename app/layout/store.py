@@ -1,0 +1,128 @@
+"""Writes the default layout into PostGIS (`qingpu layout load`). Idempotent: what exists stays."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shapely import wkb as shapely_wkb
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from app.core.store import GEOM, MULTI, bump_version, polygon_wkb, wkb
+from layers.default_layout import default_zones, route_lines, schematic_towns
+from layers.district import district_outline
+from plan.industries import PLAN_INDUSTRIES
+from layers.qingpu import (CORRIDOR_ROUTES, DISTRICT_ADCODE, DISTRICT_NAME_EN, DISTRICT_NAME_ZH,
+                           LINE17_STATIONS, STATION_PRECISION_M, TOWNS)
+
+
+@dataclass
+class LoadReport:
+    inserted: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        parts = [f"{k}: {self.inserted.get(k, 0)} new, {self.kept.get(k, 0)} kept"
+                 for k in ("district", "towns", "zones", "corridor_routes", "stations", "plan_industries")]
+        return "; ".join(parts)
+
+
+def load_layout(engine: Engine, progress=None) -> LoadReport:
+    """Insert what is missing of the default layout; never overwrite what a user changed."""
+    report = LoadReport()
+    step = progress.update if progress else (lambda n=1: None)
+    district, source = district_outline()
+    step()
+    with engine.begin() as conn:
+        existing = conn.execute(text("SELECT 1 FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).first()
+        if existing:
+            report.kept["district"] = 1
+        else:
+            conn.execute(text(f"INSERT INTO district (adcode, name_zh, name_en, source, source_crs, geom) "
+                              f"VALUES (:a, :zh, :en, :src, 'gcj02', {MULTI.format(name='g')})"),
+                         {"a": DISTRICT_ADCODE, "zh": DISTRICT_NAME_ZH, "en": DISTRICT_NAME_EN, "src": source,
+                          "g": polygon_wkb(district)})
+            report.inserted["district"] = 1
+        # Work on the stored outline so that towns and zones nest in exactly what is served.
+        district = shapely_wkb.loads(bytes(conn.execute(text(
+            "SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).scalar_one()))
+        step()
+
+        for rank, ind in enumerate(PLAN_INDUSTRIES):
+            res = conn.execute(text(
+                "INSERT INTO plan_industries (id, name_zh, name_en, grp, parent, rank) "
+                "VALUES (:id, :zh, :en, :grp, :parent, :rank) ON CONFLICT (id) DO UPDATE SET "
+                "name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, grp = EXCLUDED.grp, "
+                "parent = EXCLUDED.parent, rank = EXCLUDED.rank RETURNING (xmax = 0)"),
+                {"id": ind.id, "zh": ind.zh, "en": ind.en, "grp": ind.group,
+                 "parent": ind.parent, "rank": rank}).scalar_one()
+            _count(report, "plan_industries", res)
+
+        town_count = conn.execute(text("SELECT count(*) FROM towns")).scalar_one()
+        if town_count == 0:
+            cells = schematic_towns(district)
+            for town in TOWNS:
+                conn.execute(text(
+                    f"INSERT INTO towns (code, name_zh, name_en, kind, schematic, source, seat, geom) VALUES "
+                    f"(:code, :zh, :en, :kind, true, :src, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
+                    f"{MULTI.format(name='g')})"),
+                    {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind,
+                     "src": "schematic: Voronoi cells of approximate seats inside the district outline",
+                     "lon": town.seat[0], "lat": town.seat[1], "g": polygon_wkb(cells[town.code])})
+            report.inserted["towns"] = len(TOWNS)
+        else:
+            report.kept["towns"] = town_count
+        step()
+
+        towns = {code: shapely_wkb.loads(bytes(g)) for code, g in conn.execute(
+            text("SELECT code, ST_AsBinary(geom) FROM towns"))}
+        lines = route_lines()
+        for route in CORRIDOR_ROUTES:
+            res = conn.execute(text(
+                f"INSERT INTO corridor_routes (id, name_zh, name_en, mode, schematic, half_width_m, geom) "
+                f"VALUES (:id, :zh, :en, :mode, :sch, :hw, {GEOM.format(name='g')}) "
+                f"ON CONFLICT (id) DO NOTHING RETURNING 1"),
+                {"id": route.id, "zh": route.name_zh, "en": route.name_en, "mode": route.mode,
+                 "sch": route.schematic, "hw": route.half_width_m, "g": wkb(lines[route.id])}).first()
+            _count(report, "corridor_routes", res is not None)
+
+        for st in LINE17_STATIONS:
+            res = conn.execute(text(
+                "INSERT INTO stations (id, line, seq, name_zh, name_en, former_name, in_qingpu, precision_m, geom) "
+                "SELECT :id, '17', :seq, :zh, :en, :former, ST_Intersects(d.geom, p.g), :prec, p.g "
+                "FROM district d, (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) p "
+                "WHERE d.adcode = :adcode ON CONFLICT (id) DO NOTHING RETURNING 1"),
+                {"id": f"l17-{st.seq:02d}", "seq": st.seq, "zh": st.name_zh, "en": st.name_en,
+                 "former": st.former_name, "prec": STATION_PRECISION_M, "lon": st.lon, "lat": st.lat,
+                 "adcode": DISTRICT_ADCODE}).first()
+            _count(report, "stations", res is not None)
+        step()
+
+        missing = sorted({t.code for t in TOWNS} - set(towns))
+        if missing:
+            raise RuntimeError(f"towns table lacks {', '.join(missing)}: re-import the towns file")
+        for zone in default_zones(towns, district):
+            res = conn.execute(text(
+                f"INSERT INTO zones (id, kind, name_zh, name_en, target_industries, target_phrases, member_towns, "
+                f"parent_zone, schematic, description, rank, geom) VALUES (:id, :kind, :zh, :en, :ti, :tp, :mt, "
+                f":parent, true, :descr, :rank, {MULTI.format(name='g')}) ON CONFLICT (id) DO NOTHING RETURNING 1"),
+                {"id": zone.id, "kind": zone.kind, "zh": zone.name_zh, "en": zone.name_en,
+                 "ti": zone.target_industries, "tp": zone.target_phrases, "mt": zone.member_towns,
+                 "parent": zone.parent_zone, "descr": zone.description, "rank": zone.rank,
+                 "g": polygon_wkb(zone.geom)}).first()
+            _count(report, "zones", res is not None)
+            if res is not None:
+                conn.execute(text(
+                    "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
+                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
+                    "SELECT id, version, 'load', 'default layout', updated_by, kind, name_zh, name_en, "
+                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom "
+                    "FROM zones WHERE id = :id"), {"id": zone.id})
+        step()
+        if report.inserted:
+            bump_version(conn, *report.inserted)
+    return report
+
+
+def _count(report: LoadReport, table: str, inserted: bool) -> None:
+    bucket = report.inserted if inserted else report.kept
+    bucket[table] = bucket.get(table, 0) + 1

@@ -1,0 +1,174 @@
+"""Downloads of a whole collection (or what a filter selects): GeoJSON, GeoPackage, CSV.
+
+`/collections/{id}/export?format=geojson|gpkg|csv` takes the same filters as /items and the same
+role rules: a field the caller's role may not see is never selected from the database. CSV is
+UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly; its geometry is WKT.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import itertools
+import io
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+
+import numpy as np
+import pyogrio.raw
+import shapely
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from app.core.auth import Principal, current_principal
+from app.ogc.features import iter_rows, jsonable
+from app.ogc.params import OPENAPI_ITEM_PARAMETERS, parse_items
+from app.ogc.access import visible_layer
+from app.core.errors import bad_request
+from layers.registry import Field, Layer
+
+router = APIRouter(tags=["exports"])
+
+FORMATS = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+}
+BOM = "\ufeff"
+
+
+def csv_text_rows(fields: tuple[Field, ...], rows) -> "iter[str]":
+    """CSV lines (with the BOM first) from (id, shapely geometry or WKT, properties dict) tuples."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", *(f.name for f in fields), "geometry_wkt"])
+    yield BOM + buf.getvalue()
+    for fid, wkt, props in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([fid, *(_csv_cell(props.get(f.name)) for f in fields), wkt or ""])
+        yield buf.getvalue()
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return jsonable(value)
+
+
+def _db_rows(conn, layer, fields, query):
+    for row in iter_rows(conn, layer, fields, query):
+        m = row._mapping
+        yield m["__id"], (bytes(m["__wkb"]) if m["__wkb"] is not None else None), {f.name: m[f.name] for f in fields}
+
+
+def _filename(layer: Layer, ext: str) -> str:
+    return f"{layer.id}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.{ext}"
+
+
+@router.get("/collections/{collection_id}/export", summary="Download a collection as GeoJSON, GeoPackage or CSV",
+            openapi_extra={"parameters": [*OPENAPI_ITEM_PARAMETERS,
+                                          {"name": "format", "in": "query", "required": False,
+                                           "schema": {"type": "string", "enum": ["geojson", "gpkg", "csv"]}}]})
+def export(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
+    layer = visible_layer(collection_id, principal)
+    fmt = request.query_params.get("format", "geojson")
+    if fmt not in FORMATS:
+        raise bad_request(f"format '{fmt}' is not offered; use one of {', '.join(FORMATS)}")
+    parsed = parse_items(request, layer, principal.role, extra={"format"}, default_limit=None, max_limit=None)
+    media, ext = FORMATS[fmt]
+    engine = request.app.state.engine
+    headers = {"Content-Disposition": f'attachment; filename="{_filename(layer, ext)}"',
+               "Content-Crs": f"<{parsed.query.crs.uri}>",
+               "Cache-Control": "private, no-store" if principal.name else "no-cache"}
+    if fmt == "gpkg":
+        path = _write_gpkg(engine, layer, parsed)
+        return FileResponse(path, media_type=media, headers=headers,
+                            background=BackgroundTask(os.unlink, path))
+    # Validate the query before streaming, so a database error is still a clean response.
+    conn = engine.connect()
+    try:
+        rows = _db_rows(conn, layer, parsed.fields, parsed.query)
+        first = next(rows, None)
+    except Exception:
+        conn.close()
+        raise
+
+    def chained():
+        try:
+            if first is not None:
+                yield first
+            yield from rows
+        finally:
+            conn.close()
+
+    if fmt == "csv":
+        body = csv_text_rows(parsed.fields, ((fid, shapely.from_wkb(g).wkt if g else None, p) for fid, g, p in chained()))
+        return StreamingResponse((s.encode("utf-8") for s in body), media_type=media, headers=headers)
+    return StreamingResponse(_geojson_stream(layer, parsed, chained()), media_type=media, headers=headers)
+
+
+def _geojson_stream(layer, parsed, rows):
+    crs = parsed.query.crs
+    yield ('{"type":"FeatureCollection","name":' + json.dumps(layer.id) + ',"crs":'
+           + json.dumps({"type": "name", "properties": {"name": crs.uri}}) + ',"features":[')
+    first = True
+    for fid, wkb, props in rows:
+        geom = shapely.geometry.mapping(shapely.from_wkb(wkb)) if wkb else None
+        feature = {"type": "Feature", "id": fid, "geometry": geom,
+                   "properties": {k: jsonable(v) for k, v in props.items()}}
+        yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
+        first = False
+    yield "]}"
+
+
+GPKG_BATCH = 50_000  # rows per write, so a million-row export never sits in memory at once
+_NUMPY = {"integer": ("int64", 0), "number": ("float64", 0.0), "boolean": ("bool", False)}
+
+
+def _gpkg_columns(fields: tuple[Field, ...], rows: list) -> tuple[list, list, list]:
+    """numpy columns (fid_text first) and null masks for one batch; types do not depend on the batch."""
+    data, masks = [np.array([str(r[0]) for r in rows], dtype=object)], [None]
+    for f in fields:
+        values = [r[2][f.name] for r in rows]
+        missing = np.array([v is None for v in values], dtype=bool)
+        if f.type in _NUMPY:
+            dtype, fill = _NUMPY[f.type]
+            data.append(np.array([fill if v is None else v for v in values], dtype=dtype))
+            masks.append(missing if missing.any() else None)
+            continue
+        if f.type == "array":
+            values = [";".join(map(str, v)) if v is not None else None for v in values]
+        elif f.type == "datetime":
+            values = [v.isoformat() if v is not None else None for v in values]
+        data.append(np.array(values, dtype=object))
+        masks.append(None)
+    return data, masks, ["fid_text", *(f.name for f in fields)]
+
+
+def _write_gpkg(engine, layer: Layer, parsed) -> str:
+    # GeoPackage readers expect x = longitude / easting whatever the CRS's official axis order.
+    query = dataclasses.replace(parsed.query, crs=dataclasses.replace(parsed.query.crs, swapped=False))
+    fd, path = tempfile.mkstemp(suffix=".gpkg", prefix=f"qingpu-{layer.id}-")
+    os.close(fd)
+    os.unlink(path)
+    written = 0
+    with engine.connect() as conn:
+        rows_iter = _db_rows(conn, layer, parsed.fields, query)
+        while True:
+            batch = list(itertools.islice(rows_iter, GPKG_BATCH))
+            if not batch and written:
+                break
+            data, masks, names = _gpkg_columns(parsed.fields, batch)
+            pyogrio.raw.write(path, np.array([r[1] for r in batch], dtype=object), data, fields=names,
+                              field_mask=masks if any(m is not None for m in masks) else None, layer=layer.id,
+                              driver="GPKG", geometry_type=layer.geometry_type, crs=f"EPSG:{parsed.query.crs.srid}",
+                              append=written > 0, layer_options=None if written else {"FID": "fid"})
+            written += len(batch)
+            if len(batch) < GPKG_BATCH:
+                break
+    return path

@@ -1,0 +1,160 @@
+"""Reading features of a registered layer from PostGIS, under a role's field rules.
+
+Every identifier in the SQL comes from the layer registry; every value is a bound parameter.
+Items, exports and the map share `ItemQuery` and `where_sql`, so they filter the same way.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from app.ogc.crs import CRS84, OgcCrs
+from layers.registry import Field, Layer
+
+# numberMatched is an exact count when the planner expects at most this many matches: then the page
+# query counts its matches itself (count(*) OVER (), in the same scan its ORDER BY needs anyway). Above
+# it a count would cost a scan of that many rows, so the response gives the planner's estimate instead
+# (numberMatched left out, `numberMatchedEstimate` set) and paging relies on fetching limit + 1 rows.
+EXACT_COUNT_LIMIT = 100_000
+
+
+@dataclass
+class ItemQuery:
+    bbox: bytes | None = None  # WKB of a WGS84 polygon
+    limit: int | None = 100
+    offset: int = 0
+    equals: dict[str, object] = field(default_factory=dict)  # queryable name -> typed value
+    filter_sql: str | None = None  # compiled CQL2 over alias t
+    filter_params: dict = field(default_factory=dict)
+    sortby: list[tuple[str, bool]] = field(default_factory=list)  # (field name, descending)
+    crs: OgcCrs = CRS84
+    as_of: datetime | None = None  # read the layer's history as it stood then
+
+    def source(self, layer: Layer) -> str:
+        if self.as_of is None:
+            return layer.table
+        if layer.history_sql is None:
+            raise ValueError(f"collection {layer.id} keeps no history")
+        return layer.history_sql
+
+
+@dataclass
+class ItemPage:
+    features: list[dict]
+    matched: int | None  # exact, or None when only an estimate is known
+    estimate: int | None
+    has_next: bool
+
+
+def where_sql(layer: Layer, q: ItemQuery, params: dict) -> str:
+    clauses = []
+    if q.bbox is not None:
+        params["bbox"] = q.bbox
+        clauses.append("t.geom && ST_GeomFromWKB(:bbox, 4326) AND ST_Intersects(t.geom, ST_GeomFromWKB(:bbox, 4326))")
+    for i, (name, value) in enumerate(q.equals.items()):
+        f = layer.field(name)
+        params[f"eq{i}"] = value
+        clauses.append(f":eq{i} = ANY({f.expr})" if f.type == "array" else f"{f.expr} = :eq{i}")
+    if q.filter_sql:
+        params.update(q.filter_params)
+        clauses.append(q.filter_sql)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+def select_sql(layer: Layer, fields: tuple[Field, ...], crs: OgcCrs = CRS84, source: str | None = None,
+               extra: str = "") -> str:
+    cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
+    return (f"SELECT t.{layer.id_column} AS __id, ST_AsGeoJSON({crs.output_sql()}, {crs.decimals}) AS __geom"
+            + (f", {cols}" if cols else "") + extra + f" FROM {source or layer.table} t")
+
+
+def order_sql(layer: Layer, q: ItemQuery) -> str:
+    keys = [f"{layer.field(n).expr} {'DESC' if desc else 'ASC'} NULLS LAST" for n, desc in q.sortby]
+    # The registry order, then the id, keeps paging stable whatever the sort keys.
+    return "ORDER BY " + ", ".join([*keys, layer.order_by, f"t.{layer.id_column}"])
+
+
+def jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _feature(row, fields: tuple[Field, ...]) -> dict:
+    m = row._mapping
+    return {"type": "Feature", "id": m["__id"],
+            "geometry": json.loads(m["__geom"]) if m["__geom"] else None,
+            "properties": {f.name: jsonable(m[f.name]) for f in fields}}
+
+
+def fetch_items(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery) -> ItemPage:
+    params: dict = {"offset": q.offset}
+    where = where_sql(layer, q, params)
+    if q.as_of is not None:
+        params["as_of"] = q.as_of
+    limit, estimate, counted = "", None, ""
+    if q.limit is not None:
+        params["limit"] = q.limit + 1  # one extra row says whether a next page exists
+        limit = "LIMIT :limit"
+        estimate = estimate_matches(conn, layer, where, params, q)
+        if estimate <= EXACT_COUNT_LIMIT:
+            counted = ", count(*) OVER () AS __matched"
+    rows = conn.execute(text(f"{select_sql(layer, fields, q.crs, q.source(layer), counted)} {where} "
+                             f"{order_sql(layer, q)} {limit} OFFSET :offset"), params).all()
+    has_next = q.limit is not None and len(rows) > q.limit
+    rows = rows[:q.limit] if q.limit is not None else rows
+    if not has_next:  # the last page: the count is known without asking
+        matched = q.offset + len(rows) if rows or q.offset == 0 else _count(conn, layer, where, params, q)
+    elif counted:
+        matched = int(rows[0]._mapping["__matched"])
+    else:
+        matched = None
+    return ItemPage([_feature(r, fields) for r in rows], matched, None if matched is not None else estimate, has_next)
+
+
+def _count_params(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k not in ("limit", "offset")}
+
+
+def estimate_matches(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery) -> int:
+    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {q.source(layer)} t {where}"),
+                        _count_params(params)).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _count(conn: Connection, layer: Layer, where: str, params: dict, q: ItemQuery) -> int:
+    return int(conn.execute(text(f"SELECT count(*) FROM {q.source(layer)} t {where}"), _count_params(params)).scalar_one())
+
+
+def fetch_item(conn: Connection, layer: Layer, fields: tuple[Field, ...], fid: str, crs: OgcCrs = CRS84,
+               as_of: datetime | None = None) -> dict | None:
+    source = ItemQuery(as_of=as_of).source(layer)
+    row = conn.execute(text(f"{select_sql(layer, fields, crs, source)} WHERE t.{layer.id_column}::text = :fid"),
+                       {"fid": fid, "as_of": as_of}).first()
+    return _feature(row, fields) if row else None
+
+
+def iter_rows(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: ItemQuery, batch: int = 5000):
+    """All matching rows (id, WKB geometry in q.crs, properties...) streamed with a server-side cursor."""
+    params: dict = {"as_of": q.as_of}
+    where = where_sql(layer, q, params)
+    geom = q.crs.output_sql()
+    cols = ", ".join(f"{f.expr} AS \"{f.name}\"" for f in fields)
+    sql = (f"SELECT t.{layer.id_column} AS __id, ST_AsBinary({geom}) AS __wkb" + (f", {cols}" if cols else "")
+           + f" FROM {q.source(layer)} t {where} {order_sql(layer, q)}")
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
+    yield from result
+
+
+def extent(conn: Connection, layer: Layer) -> list[float] | None:
+    # On big tables ST_EstimatedExtent reads the planner's statistics instead of scanning every row.
+    big = conn.execute(text("SELECT reltuples > 50000 FROM pg_class WHERE oid = to_regclass(:t)"),
+                       {"t": layer.table}).scalar()
+    agg = f"ST_EstimatedExtent('{layer.table}', 'geom')" if big else f"(SELECT ST_Extent(geom) FROM {layer.table})"
+    row = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT {agg} AS e) s")).first()
+    return [round(v, 6) for v in row] if row and row[0] is not None else None

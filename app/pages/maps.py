@@ -1,0 +1,207 @@
+"""Folium maps of the layout, built from the layer registry, with every asset served locally."""
+from __future__ import annotations
+
+import html
+import json
+
+import folium
+import folium.plugins
+from branca.element import Element
+
+from app.core import assets as vendor
+from app.core.settings import Settings
+from layers.registry import LAYERS, ZONE_COLORS, Layer
+
+QINGPU_CENTER = (31.12, 121.09)
+QINGPU_BOUNDS = [[30.94, 120.85], [31.30, 121.32]]
+
+# What the public map shows, bottom to top, and which layers start switched on.
+MAP_LAYERS = ("district", "towns", "zones", "corridor_routes", "stations")
+ZONE_KIND_NAMES = {"core": ("一核", "Core"), "corridor": ("一线", "Corridor"), "cluster": ("组团", "Clusters"),
+                   "park": ("园区", "Parks")}
+
+
+class LocalMap(folium.Map):
+    """folium.Map whose Leaflet comes from the app, not a CDN (and without the unused extras)."""
+    default_js = [("leaflet", vendor.LEAFLET_JS)]
+    default_css = [("leaflet_css", vendor.LEAFLET_CSS)]
+
+
+class PublicMap(LocalMap):
+    """The public map: Leaflet plus marker clustering, vector tiles and the page's own script, all local."""
+    default_js = [*LocalMap.default_js, ("markerclusterjs", vendor.MARKERCLUSTER_JS),
+                  ("vectorgrid", vendor.VECTORGRID_JS), ("qp_map_js", "/static/map.js")]
+    default_css = [*LocalMap.default_css, *((f"markercluster_css{i}", h) for i, h in enumerate(vendor.MARKERCLUSTER_CSS)),
+                   ("qp_map_css", "/static/map.css")]
+
+
+class LocalMarkerCluster(folium.plugins.MarkerCluster):
+    default_js = [("markerclusterjs", vendor.MARKERCLUSTER_JS)]
+    default_css = [(f"markercluster_css{i}", href) for i, href in enumerate(vendor.MARKERCLUSTER_CSS)]
+
+
+def bilingual(zh: str | None, en: str | None) -> str:
+    """A label in both languages; the page's language switch shows one of them."""
+    zh_html = html.escape(zh or en or "")
+    en_html = html.escape(en or zh or "")
+    return f'<span class="lang-zh">{zh_html}</span><span class="lang-en">{en_html}</span>'
+
+
+def _with_labels(layer: Layer, collection: dict) -> dict:
+    for feature in collection["features"]:
+        p = feature["properties"]
+        p["label"] = bilingual(p.get(layer.label_zh), p.get(layer.label_en))
+        p["details"] = _details(layer, p)
+    return collection
+
+
+def _details(layer: Layer, props: dict) -> str:
+    rows = []
+    for f in layer.fields:
+        if f.name in props and props[f.name] not in (None, "", []) and f.name not in (layer.label_zh, layer.label_en):
+            value = props[f.name]
+            if isinstance(value, list):
+                value = "、".join(str(v) for v in value)
+            elif isinstance(value, float):
+                value = f"{value:,.2f}"
+            rows.append(f"<tr><th>{html.escape(f.title)}</th><td>{html.escape(str(value))}</td></tr>")
+    return f"<b>{props['label']}</b><table class='qp-details'>{''.join(rows)}</table>"
+
+
+def _style_for(layer: Layer):
+    style = dict(layer.style)
+    by, colors = style.pop("by", None), style.pop("colors", None)
+
+    def style_function(feature):
+        s = dict(style)
+        if by:
+            color = colors.get(feature["properties"].get(by), "#555555")
+            s.update(color=color, fillColor=color)
+        return s
+    return style_function
+
+
+def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True,
+               title: tuple[str, str] | None = None) -> None:
+    group = folium.FeatureGroup(name=bilingual(*(title or (layer.title_zh, layer.title_en))), show=show)
+    data = _with_labels(layer, collection)
+    kwargs = dict(tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+                  popup=folium.GeoJsonPopup(fields=["details"], labels=False))
+    if layer.geometry_type == "Point":
+        style = dict(layer.style)
+        kwargs["marker"] = folium.CircleMarker(radius=style.pop("radius", 5), **style)
+    else:
+        kwargs["style_function"] = _style_for(layer)
+        kwargs["highlight_function"] = lambda f: {"weight": 4}
+    folium.GeoJson(data, name=layer.id, **kwargs).add_to(group)
+    group.add_to(m)
+
+
+def _add_zone_groups(m: folium.Map, collection: dict) -> None:
+    """Zones as four switchable groups: the core, the corridor, the clusters, the parks."""
+    layer = LAYERS["zones"]
+    for kind, (zh, en) in ZONE_KIND_NAMES.items():
+        features = [f for f in collection["features"] if f["properties"].get("kind") == kind]
+        if features:
+            _add_layer(m, layer, {"type": "FeatureCollection", "features": features},
+                       title=(f"{zh} {ZONE_KIND_TITLES[kind][0]}", f"{en}: {ZONE_KIND_TITLES[kind][1]}"))
+
+
+ZONE_KIND_TITLES = {"core": ("新兴产业创新制造核", "innovation and manufacturing core"),
+                    "corridor": ("长三角数字干线", "digital corridor"), "cluster": ("五大组团", "town clusters"),
+                    "park": ("产业园区", "industrial parks")}
+
+
+def _legend() -> str:
+    items = "".join(
+        f'<div><i style="background:{ZONE_COLORS[k]}"></i>{bilingual(*ZONE_KIND_NAMES[k])}</div>' for k in ZONE_COLORS)
+    routes = LAYERS["corridor_routes"].style["colors"]
+    names = {"metro": ("轨交17号线", "Metro Line 17"), "expressway": ("G50高速", "G50 expressway"),
+             "highway": ("沪青平公路", "Huqingping Highway"), "avenue": ("崧泽大道", "Songze Avenue")}
+    lines = "".join(f'<div><i class="line" style="background:{routes[k]}"></i>{bilingual(*names[k])}</div>'
+                    for k in names)
+    return (f'<details id="qp-legend" class="qp-panel" open><summary class="qp-title">{bilingual("图例", "Legend")}'
+            f'</summary>{items}{lines}<div><i class="dot"></i>{bilingual("车站", "Station")}</div>'
+            f'<div><i class="dot ent"></i>{bilingual("企业（数字为聚合数量）", "Enterprises (numbers: merged count)")}</div>'
+            f'<div id="qp-legend-overlays"></div>'
+            f'<div class="qp-note">{bilingual("镇街、通道与园区边界为示意", "Towns, routes and parks are schematic")}</div>'
+            f'</details>')
+
+
+SEARCH_BOX = (
+    '<div id="qp-search" class="qp-panel"><input id="qp-search-input" type="search" autocomplete="off" '
+    'placeholder="搜索企业或地名 Search enterprise or place" aria-label="搜索 Search">'
+    '<ul id="qp-search-results"></ul></div>')
+
+
+LANG_JS = """
+<script>
+(function () {
+  var saved = null;
+  try { saved = localStorage.getItem('qp-lang'); } catch (e) {}
+  var params = new URLSearchParams(location.search);
+  var lang = params.get('lang') || saved || 'zh';
+  function apply(l) {
+    document.body.classList.toggle('lang-en', l === 'en');
+    document.documentElement.lang = l === 'en' ? 'en' : 'zh-CN';
+    try { localStorage.setItem('qp-lang', l); } catch (e) {}
+    lang = l;
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    apply(lang);
+    var btn = document.getElementById('qp-lang');
+    if (btn) btn.addEventListener('click', function () { apply(lang === 'en' ? 'zh' : 'en'); });
+  });
+})();
+</script>
+"""
+
+
+def _basemap(m: folium.Map, settings: Settings) -> None:
+    if settings.basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name=bilingual("OpenStreetMap 底图", "OpenStreetMap basemap")).add_to(m)
+    elif settings.basemap == "tianditu" and settings.tianditu_key:
+        for layer, label in (("vec", ("天地图 矢量", "Tianditu vector")), ("cva", ("天地图 注记", "Tianditu labels"))):
+            folium.TileLayer(
+                tiles=f"https://t0.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                      f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
+                      f"&TILEROW={{y}}&TILECOL={{x}}&tk={settings.tianditu_key}",
+                attr="天地图", name=bilingual(*label), overlay=layer == "cva").add_to(m)
+
+
+def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[str, str], note: str = "",
+               enterprises: dict | None = None, overlays: list[dict] | None = None) -> str:
+    """The public map's HTML: layout layers, enterprises, overlays, legend, layer switcher, search,
+    language switch and scale bar.
+
+    `collections` maps layer ids to GeoJSON FeatureCollections (the caller chooses them: e.g. the
+    zones as they were at some time); `enterprises` says how the browser loads enterprises
+    ({"mode": "cluster", "url": items URL} or {"mode": "tiles", "url": tile URL template}, plus
+    "count" and "fields"); `overlays` are registry MAP_OVERLAYS entries the caller may see.
+    """
+    m = PublicMap(location=QINGPU_CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=8, max_zoom=19)
+    m.fit_bounds(QINGPU_BOUNDS)
+    _basemap(m, settings)
+    for layer_id in MAP_LAYERS:
+        if layer_id not in collections:
+            continue
+        if layer_id == "zones":
+            _add_zone_groups(m, collections[layer_id])
+        else:
+            _add_layer(m, LAYERS[layer_id], collections[layer_id])
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    root = m.get_root()
+    root.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'))
+    root.header.add_child(Element(f"<title>{html.escape(title[0])} {html.escape(title[1])}</title>"))
+    root.header.add_child(Element(LANG_JS))
+    header = (f'<div id="qp-header" class="qp-panel"><h1>{bilingual(*title)}</h1>'
+              f'<button id="qp-lang" type="button" title="中文 / English">中文 / EN</button>'
+              f'{html.escape(note) and f"<span class=qp-note>{html.escape(note)}</span>"}</div>')
+    root.html.add_child(Element(header + SEARCH_BOX + _legend()))
+    config = {"layers": list(collections), "enterprises": enterprises, "overlays": overlays or [],
+              "searchUrl": "/search", "enterpriseTitle": bilingual("企业", "Enterprises")}
+    # folium writes the map and the control into this same script later on: run once they exist.
+    root.script.add_child(Element(
+        "document.addEventListener('DOMContentLoaded', function () { "
+        f"qpInitMap({m.get_name()}, {control.get_name()}, {json.dumps(config, ensure_ascii=False)}); }});"))
+    return root.render()

@@ -1,0 +1,137 @@
+"""Site finder routes: search, exports, briefs, saved searches and the /sites/finder page.
+
+Role: investment or above for everything but the page shell (which asks for a token itself).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.core.auth import Principal, requires
+from app.core.errors import Problem, bad_request, not_found
+from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
+from app.sites.store import zone_table
+from app.sites.search import run_search
+from app.sites.spec import SearchIn, check_search
+from app.core.http import templates
+from plan.industries import PLAN_INDUSTRIES
+from plan.site_rules import AVAILABILITY, LAND_USES, MIN_INTENSITY_WAN_PER_MU, SITE_KINDS
+from gis.site_scoring import CRITERIA_INFO, DEFAULT_CRITERIA
+
+router = APIRouter(tags=["site finder"])
+STAFF = requires("investment")
+EXPORT_LIMIT = 500
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    search: SearchIn
+    ids: list[str] | None = Field(default=None, description="the shortlist; all ranked sites when omitted")
+    format: Literal["csv", "gpkg"] = "csv"
+
+
+class BriefIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    search: SearchIn
+    site_id: str
+
+
+class SavedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    search: SearchIn
+
+
+@router.post("/sites/search", summary="Rank sites for an investor: constraints, weighted criteria, explanations")
+def search(body: SearchIn, request: Request, _p: Principal = Depends(STAFF)):
+    return run_search(request.app.state.engine, body)
+
+
+def _ranked(request: Request, search: SearchIn, ids: list[str] | None) -> list[dict]:
+    result = run_search(request.app.state.engine, search.model_copy(update={"limit": EXPORT_LIMIT, "sensitivity": False}))
+    ranked = result["results"]
+    if ids is None:
+        return ranked
+    wanted = set(ids)
+    chosen = [r for r in ranked if r["id"] in wanted]
+    missing = wanted - {r["id"] for r in chosen}
+    if missing:
+        raise bad_request(f"site(s) {', '.join(sorted(missing))} are not among the ranked results of this search")
+    return chosen
+
+
+@router.post("/sites/export", summary="The shortlist as CSV (UTF-8 with BOM) or GeoPackage")
+def export(body: ExportIn, request: Request, _p: Principal = Depends(STAFF)):
+    rows = _ranked(request, body.search, body.ids)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    if body.format == "csv":
+        return Response(shortlist_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="sites-shortlist-{stamp}.csv"'})
+    return Response(shortlist_gpkg(rows), media_type="application/geopackage+sqlite3",
+                    headers={"Content-Disposition": f'attachment; filename="sites-shortlist-{stamp}.gpkg"'})
+
+
+@router.post("/sites/brief", response_class=HTMLResponse, summary="A printable one-page brief of a ranked site")
+def brief(body: BriefIn, request: Request, principal: Principal = Depends(STAFF)):
+    rows = _ranked(request, body.search, None)
+    site = next((r for r in rows if r["id"] == body.site_id), None)
+    if site is None:
+        raise not_found(f"site {body.site_id} is not among the ranked results of this search")
+    with request.app.state.engine.connect() as conn:
+        svg = brief_map(conn, site)
+    return templates.TemplateResponse(request, "sites_brief.html", {
+        "site": site, "svg": svg, "kinds": SITE_KINDS, "uses": LAND_USES, "availability": AVAILABILITY,
+        "author": principal.name, "made": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
+
+
+@router.post("/sites/searches", status_code=201, summary="Save a search by name (it re-runs on current data)")
+def save_search(body: SavedIn, request: Request, principal: Principal = Depends(STAFF)):
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        check_search(body.search, set(zone_table(conn)))
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(text("INSERT INTO saved_searches (name, owner, body) VALUES (:n, :o, CAST(:b AS jsonb)) "
+                                    "RETURNING id, created_at"),
+                               {"n": body.name.strip(), "o": principal.name, "b": body.search.model_dump_json()}).one()
+    except IntegrityError:
+        raise Problem(409, "Conflict", f"you already have a saved search named {body.name.strip()!r}; choose another name")
+    return JSONResponse({"id": row[0], "name": body.name.strip(), "owner": principal.name,
+                         "created_at": row[1].isoformat(), "run": f"/sites/searches/{row[0]}/run"}, status_code=201)
+
+
+@router.get("/sites/searches", summary="Saved searches")
+def list_searches(request: Request, _p: Principal = Depends(STAFF)):
+    with request.app.state.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name, owner, created_at, body FROM saved_searches ORDER BY id")).all()
+    return {"searches": [{"id": r[0], "name": r[1], "owner": r[2], "created_at": r[3].isoformat(), "search": r[4],
+                          "run": f"/sites/searches/{r[0]}/run"} for r in rows]}
+
+
+@router.get("/sites/searches/{search_id}/run", summary="Re-run a saved search on the current data")
+def run_saved(search_id: int, request: Request, _p: Principal = Depends(STAFF)):
+    with request.app.state.engine.connect() as conn:
+        row = conn.execute(text("SELECT name, body FROM saved_searches WHERE id = :i"), {"i": search_id}).first()
+    if row is None:
+        raise not_found(f"no saved search {search_id}")
+    body = SearchIn.model_validate(row[1] if isinstance(row[1], dict) else json.loads(row[1]))
+    result = run_search(request.app.state.engine, body)
+    result["saved_search"] = {"id": search_id, "name": row[0]}
+    return result
+
+
+@router.get("/sites/finder", response_class=HTMLResponse, summary="The site finder page for investment staff")
+def finder(request: Request):
+    with request.app.state.engine.connect() as conn:
+        zones = zone_table(conn)
+    return templates.TemplateResponse(request, "sites_finder.html", {
+        "zones": zones, "industries": PLAN_INDUSTRIES, "uses": LAND_USES, "availability": AVAILABILITY,
+        "kinds": SITE_KINDS, "criteria": [c.as_dict() for c in DEFAULT_CRITERIA], "info": CRITERIA_INFO,
+        "intensity": MIN_INTENSITY_WAN_PER_MU})

@@ -1,0 +1,245 @@
+"""The site search: validate, apply the hard constraints in order, score, explain, test stability.
+
+Wiring only: the scoring, explanation and sensitivity are in gis/site_scoring.py and
+gis/site_sensitivity.py; the SQL in app/sites_query.py.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from app.sites import store as q
+from app.core.errors import bad_request
+from app.sites.spec import SearchIn, check_search
+from gis.site_scoring import (CRITERIA_INFO, explain_gap, profile_area_window, refine_top, score_bounds,
+                              score_sites, zone_fit_level)
+from gis.site_neighbours import FirmCounter
+from gis.site_sensitivity import overtake_floor, top_stability
+from plan.industries import PLAN_INDUSTRY_BY_ID
+from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS, chain_of, industry_family, min_intensity
+
+TOP_N = 5  # the top whose stability under ±10 % weights is reported
+
+
+def _profile(body: SearchIn, industry: str | None) -> dict | None:
+    p = body.profile
+    if p.investment_wan is None and p.land_need_mu is None:
+        return None
+    if p.investment_wan is not None and industry is None:
+        raise bad_request("profile.investment_wan needs profile.industry: the intensity rule depends on it")
+    intensity = min_intensity(industry) if industry else None
+    lo, hi, text = profile_area_window(p.investment_wan, p.land_need_mu, intensity or 1.0)
+    return {"industry": industry, "investment_wan": p.investment_wan, "land_need_mu": p.land_need_mu,
+            "min_intensity_wan_per_mu": intensity, "min_area_mu": _r(lo), "max_area_mu": _r(hi), "rule": text,
+            "_window": (lo, hi)}  # full precision for the SQL bounds; removed before answering
+
+
+def _r(v, nd=1):
+    return None if v is None else round(float(v), nd)
+
+
+class NeighbourCounts:
+    """Same-industry and chain (upstream + downstream) firms within the radius of each candidate site
+    (EPSG:4549 metres). Grid bounds first; exact k-d tree counts only where the bounds leave a score
+    open and the site can still matter (see gis/site_neighbours.py and refine_top)."""
+
+    def __init__(self, conn, industry: str, cand: dict, criteria):
+        self.criteria = [c for c in criteria if c.id in COSTLY]
+        family = industry_family(industry)
+        up, down = chain_of(industry)
+        up_f = {i for u in up for i in industry_family(u)} - set(family)
+        down_f = {i for d in down for i in industry_family(d)} - set(family)
+        kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
+
+        def counter(ids) -> FirmCounter:
+            return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
+
+        self.counters = {"same_industry": counter(family), "chain": counter(up_f | down_f),
+                         "upstream": counter(up_f), "downstream": counter(down_f)}
+        self.xy = np.column_stack([cand["x"], cand["y"]]) if len(cand["id"]) else np.empty((0, 2))
+        n = len(self.xy)
+        self.values = {c.id: np.full(n, np.nan) for c in self.criteria}
+        self.exact = {c.id: np.zeros(n, dtype=bool) for c in self.criteria}
+        self.lower_points, self.upper_points = np.zeros(n), np.zeros(n)
+        self.settled: dict[str, np.ndarray] = {}
+        for c in self.criteria:
+            lo, hi = self.counters[c.id].bounds(self.xy, c.radius_m)
+            low, up = score_bounds(c.transform, lo, hi)
+            settled = low == up  # the score is the same for any count in [lo, hi]
+            self.values[c.id][settled] = lo[settled]
+            self.lower_points += c.weight * low
+            self.upper_points += c.weight * up
+            self.settled[c.id] = settled
+
+    def count(self, rows: np.ndarray, everything: bool = False) -> None:
+        """Exact counts for ``rows`` (only where the score is still open, unless ``everything``)."""
+        for c in self.criteria:
+            todo = rows[~self.exact[c.id][rows] & (everything | ~self.settled[c.id][rows])]
+            if len(todo):
+                self.values[c.id][todo] = self.counters[c.id].exact(self.xy[todo], c.radius_m)
+                self.exact[c.id][todo] = True
+
+    def split_chain(self, i: int) -> tuple[int, int]:
+        """(upstream, downstream) firms around one shown site."""
+        r = next(c.radius_m for c in self.criteria if c.id == "chain")
+        return tuple(int(self.counters[k].exact(self.xy[[i]], r)[0]) for k in ("upstream", "downstream"))
+
+
+def _fit_zones(industry: str | None, zones: dict) -> tuple[list[str], list[str]]:
+    """Zones whose targets fit the industry fully (level 1) and those that fit only in part (0.5)."""
+    if industry is None:
+        return [], []
+    parent = PLAN_INDUSTRY_BY_ID[industry].parent
+    related = {p for p, v in PLAN_INDUSTRY_BY_ID.items() if p != industry and (
+        v.parent == industry or (parent is not None and v.parent == parent))}
+    levels = {z: zone_fit_level(industry, parent, related, zones[z]["targets"]) for z in zones}
+    return [z for z, lv in levels.items() if lv == 1.0], [z for z, lv in levels.items() if lv == 0.5]
+
+
+def _best_zone(site_zones: list[str], full: list[str], half: list[str]) -> str | None:
+    """The containing zone that gives a site its zone fit (in the layout's zone order)."""
+    return next((z for z in site_zones if z in full), None) or next((z for z in site_zones if z in half), None)
+
+
+COSTLY = ("same_industry", "chain")  # neighbour counts: computed only where they can change the answer
+
+
+def _refine(counts: NeighbourCounts, raw: dict, cand: dict, criteria, limit: int) -> None:
+    """Count neighbours exactly for the sites that can still reach the shown list or the stability
+    report; ``raw`` shares its count arrays with ``counts``, so it sees them filled in."""
+    open_counts = {c.id: np.full(len(cand["id"]), np.nan) for c in counts.criteria}
+    base = score_sites({**raw, **open_counts}, cand["kind"], cand["id"], criteria).total
+
+    def exact_total(rows):
+        counts.count(rows)
+        sub = {k: v[rows] for k, v in raw.items()}
+        return score_sites(sub, cand["kind"][rows], cand["id"][rows], criteria).total
+
+    refine_top(base + counts.lower_points, base + counts.upper_points, exact_total, max(limit, 1), TOP_N,
+               overtake_floor)
+
+
+def run_search(engine: Engine, body: SearchIn) -> dict:
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        refreshed = q.refresh_derived(conn)
+        zones = q.zone_table(conn)
+        criteria, industry = check_search(body, set(zones))
+        profile = _profile(body, industry)
+        params: dict = {}
+        window = profile.pop("_window") if profile else None
+        steps = q.constraint_steps(body, window, params)
+        fit_full, fit_half = _fit_zones(industry, zones)
+        total, remaining, cand = q.funnel_and_candidates(conn, steps, params, fit_full, fit_half)
+        funnel = [{"constraint": s.id, "label": s.label, "remaining": n} for s, n in zip(steps, remaining)]
+        emptied = _emptied_by(total, steps, remaining)
+        n = len(cand["id"])
+        raw = {"station": cand["station_m"], "highway": cand["highway_m"], "price": cand["price"]}
+        counts: NeighbourCounts | None = None
+        if industry:
+            raw["zone_fit"] = cand["zone_fit"]
+            counts = NeighbourCounts(conn, industry, cand, criteria)
+            raw.update(counts.values)
+            if counts.criteria:
+                _refine(counts, raw, cand, criteria, body.limit)
+        scores = score_sites(raw, cand["kind"], cand["id"], criteria)
+        top = scores.order[:body.limit]
+        if counts is not None and counts.criteria:  # show true counts, not bounds, for the listed sites
+            counts.count(top, everything=True)
+            scores = score_sites(raw, cand["kind"], cand["id"], criteria)
+        details = q.site_details(conn, [str(cand["id"][i]) for i in top])
+    results = []
+    for rank0, i in enumerate(top):
+        site = details[str(cand["id"][i])]
+        above = top[rank0 - 1] if rank0 else None
+        fit_zone = _best_zone(site["zones"], fit_full, fit_half)
+        results.append(_result(rank0 + 1, i, site, scores, steps, body, profile, counts, fit_zone, zones,
+                               above, str(cand["id"][above]) if above is not None else None))
+    stability = (top_stability(scores.score, scores.weights, scores.order, cand["id"], top_n=TOP_N)
+                 if body.sensitivity and n else None)
+    return {
+        "total_sites": total, "funnel": funnel, "emptied_by": emptied, "count": n, "returned": len(results),
+        "profile": profile, "criteria": [c.as_dict() for c in criteria], "results": results,
+        "sensitivity": stability, "refreshed_sites": refreshed,
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def _emptied_by(total: int, steps, remaining: list[int]) -> dict | None:
+    if total == 0:
+        return {"constraint": None, "label": "no sites", "message": "there are no sites in the database"}
+    before = total
+    for step, left in zip(steps, remaining):
+        if left == 0:
+            return {"constraint": step.id, "label": step.label,
+                    "message": f"no site meets '{step.label}' ({before} site(s) met the constraints before it)"}
+        before = left
+    return None
+
+
+def _met(step_id: str, site: dict, body: SearchIn, profile: dict | None) -> str:
+    c = body.constraints
+    if step_id == "kinds":
+        return f"kind {SITE_KINDS[site['kind']][0]}"
+    if step_id == "availability":
+        return f"availability {AVAILABILITY[site['availability']][0]}"
+    if step_id == "land_uses":
+        return f"land use {site['land_use']} {LAND_USES.get(site['land_use'], ('',))[0]}"
+    if step_id == "zones":
+        return "in " + ", ".join(z for z in site["zones"] if z in c.zones)
+    if step_id == "area":
+        return f"area {site['area_mu']:.1f} 亩 ({site['area_m2']:.0f} m²)"
+    if step_id == "profile_area":
+        hi = profile["max_area_mu"]
+        return (f"area {site['area_mu']:.1f} 亩 within the investor's {profile['min_area_mu'] or 0:.1f}–"
+                + (f"{hi:.1f}" if hi is not None else "∞") + " 亩")
+    if step_id == "max_station_m":
+        return f"{site['station_m']:.0f} m to {site['station_name']} ≤ {c.max_station_m:g} m"
+    if step_id == "max_highway_m":
+        return f"{site['highway_m']:.0f} m to the highway ≤ {c.max_highway_m:g} m"
+    if step_id == "max_corridor_m":
+        return f"{site['corridor_m']:.0f} m to the corridor ≤ {c.max_corridor_m:g} m"
+    return "outside the excluded areas"
+
+
+def _note(cid: str, i: int, site: dict, counts: "NeighbourCounts | None", fit_zone, zones) -> str:
+    if cid == "station":
+        return f"{site['station_m']:.0f} m to {site['station_name']}" if site["station_m"] is not None else "no station"
+    if cid == "highway":
+        return f"{site['highway_m']:.0f} m" if site["highway_m"] is not None else "no highway"
+    if cid in ("same_industry", "chain", "zone_fit") and counts is None:
+        return "not measured: no investor industry"
+    if cid == "same_industry":
+        return f"{int(counts.values['same_industry'][i])} firms"
+    if cid == "chain":
+        up, down = counts.split_chain(i)
+        return f"{up} upstream + {down} downstream firms"
+    if cid == "zone_fit":
+        z = fit_zone
+        return f"{zones[z]['name_zh']} ({z}) targets it" if z else "no containing zone targets it"
+    return f"{site['price']:g} {site['price_unit']}" if site["price"] is not None else "no price given"
+
+
+def _result(rank, i, site, scores, steps, body, profile, counts, fit_zone, zones, above, above_id) -> dict:
+    crit = []
+    for j, c in enumerate(scores.criteria):
+        raw = scores.raw[i, j]
+        crit.append({"id": c.id, "label": CRITERIA_INFO[c.id][0], "raw": None if np.isnan(raw) else round(float(raw), 3),
+                     "score": round(float(scores.score[i, j]), 4), "weight": c.weight,
+                     "contribution": round(float(scores.contribution[i, j]), 3),
+                     "note": _note(c.id, i, site, counts, fit_zone, zones)})
+    why = explain_gap(scores, above, i, (f"#{rank - 1} {above_id}", f"#{rank} {site['id']}")) if above is not None else None
+    return {
+        "rank": rank, "id": site["id"], "name": site["name"], "kind": site["kind"], "land_use": site["land_use"],
+        "availability": site["availability"], "area_m2": round(site["area_m2"], 1), "area_mu": round(site["area_mu"], 2),
+        "far_max": site["far_max"], "price": site["price"], "price_unit": site["price_unit"], "zones": site["zones"],
+        "station": site["station_name"], "station_m": _r(site["station_m"], 0), "highway_m": _r(site["highway_m"], 0),
+        "corridor_m": _r(site["corridor_m"], 0), "synthetic": site["synthetic"], "address": site["address"],
+        "score": round(float(scores.total[i]), 3), "criteria": crit,
+        "constraints_met": [{"constraint": s.id, "label": s.label, "value": _met(s.id, site, body, profile)}
+                            for s in steps],
+        "why_below": why, "geometry": json.loads(site["geometry"]),
+    }

@@ -1,0 +1,246 @@
+"""Editing zones through OGC API – Features Part 4, with previews, history and rollback.
+
+Create: POST /collections/zones/items; replace: PUT .../items/{id}; update: PATCH; delete:
+DELETE. Changes need a planner token, If-Match with the zone's ETag, and a change comment
+(the Feature's foreign member "comment", or ?comment=). dryRun=true returns the impact and
+commits nothing.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from shapely.geometry import MultiPolygon, Polygon, shape
+from sqlalchemy import text
+
+from app.core.auth import Principal, requires
+from app.core.errors import Problem, bad_request
+from app.core.http import templates
+from app.zones.store import ATTRIBUTES, apply_change, current, precondition, diff_versions, list_versions, version_feature
+from gis.zone_rules import check_shape
+from plan.industries import resolve_targets
+
+router = APIRouter(tags=["zone editing"])
+planner = requires("planner")
+READ_ONLY = {"area_km2", "version", "updated_at", "updated_by"}
+DEFAULTS = {"target_industries": [], "target_phrases": [], "member_towns": [], "parent_zone": None,
+            "schematic": False, "description": "", "rank": 60}
+
+
+async def _body(request: Request) -> dict:
+    raw = await request.body()
+    if not raw:
+        raise bad_request("the request body is empty; send a GeoJSON Feature")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"the body is not JSON: {exc}")
+    if not isinstance(body, dict) or body.get("type") != "Feature":
+        raise bad_request("the body must be a GeoJSON Feature (\"type\": \"Feature\")")
+    return body
+
+
+def _comment(request: Request, body: dict | None) -> str:
+    comment = (body or {}).get("comment") or request.query_params.get("comment") \
+        or unquote(request.headers.get("x-change-comment", ""))
+    if not isinstance(comment, str) or not comment.strip():
+        raise bad_request("a change comment is required: add \"comment\" to the Feature or ?comment=")
+    return comment.strip()
+
+
+def _dry_run(request: Request) -> bool:
+    raw = request.query_params.get("dryRun", "false").lower()
+    if raw not in ("true", "false"):
+        raise bad_request("dryRun must be true or false")
+    return raw == "true"
+
+
+def _check_params(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise bad_request(f"unknown query parameter(s): {', '.join(unknown)}")
+
+
+def _geometry(body: dict, required: bool):
+    if "geometry" not in body or body["geometry"] is None:
+        if required:
+            raise bad_request("the Feature has no geometry; a zone needs a Polygon or MultiPolygon")
+        return None
+    try:
+        geom = shape(body["geometry"])
+    except Exception as exc:
+        raise bad_request(f"the geometry is not valid GeoJSON: {exc}")
+    problems = check_shape(geom)
+    if problems:
+        v = problems[0]
+        status = 422 if v.rule == "valid-geometry" else 400
+        raise Problem(status, "Zone rules violated" if status == 422 else "Bad request", f"{v.rule}: {v.message}",
+                      violations=[p.as_dict() for p in problems])
+    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+
+
+def _attributes(props: dict, base: dict) -> dict:
+    unknown = sorted(set(props) - set(ATTRIBUTES) - READ_ONLY)
+    if unknown:
+        raise bad_request(f"unknown zone properties: {', '.join(unknown)}; editable: {', '.join(ATTRIBUTES)}")
+    attrs = {**base, **{k: v for k, v in props.items() if k in ATTRIBUTES}}
+    for key in ("name_zh", "name_en", "kind"):
+        if not isinstance(attrs.get(key), str) or not attrs[key].strip():
+            raise bad_request(f"property {key} is required and must be text")
+    for key in ("target_industries", "target_phrases", "member_towns"):
+        if not isinstance(attrs.get(key), list) or not all(isinstance(x, str) for x in attrs[key]):
+            raise bad_request(f"property {key} must be a list of text")
+    try:
+        resolved = resolve_targets(attrs["target_industries"])
+        if "target_phrases" in props and "target_industries" not in props:
+            resolved = resolve_targets(attrs["target_phrases"])
+    except KeyError as exc:
+        raise bad_request(f"unknown target industry: {exc.args[0]}")
+    attrs["target_industries"] = resolved
+    if not isinstance(attrs.get("rank"), int):
+        raise bad_request("property rank must be a whole number")
+    return attrs
+
+
+def _run(request: Request, change) -> JSONResponse:
+    """Run a change in one transaction; commit it, or roll it back for a dry run."""
+    dry = _dry_run(request)
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            impact = change(conn)
+        except BaseException:
+            tx.rollback()
+            raise
+        if dry:
+            tx.rollback()
+        else:
+            tx.commit()
+    impact["dryRun"] = dry
+    headers = {"ETag": impact["etag"]} if impact.get("etag") and not dry else {}
+    return JSONResponse(impact, headers=headers)
+
+
+@router.post("/collections/zones/items", summary="Create a zone (planner)")
+async def create_zone(request: Request, principal: Principal = Depends(planner)):
+    _check_params(request, {"dryRun", "comment"})
+    body = await _body(request)
+    zone_id = body.get("id") or (body.get("properties") or {}).get("id")
+    if not isinstance(zone_id, str) or not zone_id:
+        raise bad_request("give the new zone an id (lower-case letters, digits, - and _)")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", zone_id):
+        raise bad_request(f"zone id '{zone_id}' must be lower-case letters, digits, - and _")
+    props = {k: v for k, v in (body.get("properties") or {}).items() if k != "id"}
+    attrs = _attributes(props, DEFAULTS)
+    geom = _geometry(body, required=True)
+    comment = _comment(request, body)
+    res = _run(request, lambda conn: apply_change(conn, "create", zone_id, principal.name, comment, attrs, geom))
+    if not _dry_run(request):
+        res.status_code = 201
+        res.headers["Location"] = f"{str(request.base_url).rstrip('/')}/collections/zones/items/{zone_id}"
+    return res
+
+
+def _require_if_match(request: Request, zone_id: str) -> None:
+    """Say 428 before looking at the body: without If-Match nothing else matters."""
+    if request.headers.get("if-match") is None:
+        with request.app.state.engine.connect() as conn:
+            precondition(current(conn, zone_id), zone_id, None)
+
+
+async def _replace_or_update(zone_id: str, request: Request, principal: Principal, partial: bool):
+    _check_params(request, {"dryRun", "comment"})
+    _require_if_match(request, zone_id)
+    body = await _body(request)
+    comment = _comment(request, body)
+    geom_in = _geometry(body, required=not partial)
+    props = body.get("properties") or {}
+
+    def change(conn):
+        state = current(conn, zone_id)
+        if state is None:
+            raise Problem(404, "Not found", f"no zone '{zone_id}'")
+        base = state.attrs if partial else {**DEFAULTS, "kind": state.attrs["kind"]}
+        attrs = _attributes(props, {**base, "target_industries": list(base["target_industries"])})
+        geom = geom_in if geom_in is not None else state.geom
+        return apply_change(conn, "update", zone_id, principal.name, comment, attrs, geom,
+                            if_match=request.headers.get("if-match"))
+    return _run(request, change)
+
+
+@router.put("/collections/zones/items/{zone_id}", summary="Replace a zone (planner, If-Match)")
+async def replace_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+    return await _replace_or_update(zone_id, request, principal, partial=False)
+
+
+@router.patch("/collections/zones/items/{zone_id}", summary="Update part of a zone (planner, If-Match)")
+async def update_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+    return await _replace_or_update(zone_id, request, principal, partial=True)
+
+
+@router.delete("/collections/zones/items/{zone_id}", summary="Delete a zone (planner, If-Match)")
+async def delete_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+    _check_params(request, {"dryRun", "comment"})
+    _require_if_match(request, zone_id)
+    comment = _comment(request, None)
+    return _run(request, lambda conn: apply_change(conn, "delete", zone_id, principal.name, comment,
+                                                   if_match=request.headers.get("if-match")))
+
+
+@router.post("/collections/zones/items/{zone_id}/rollback", summary="Roll a zone back to a version (planner)")
+async def rollback_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+    _check_params(request, {"dryRun", "comment", "version"})
+    _require_if_match(request, zone_id)
+    raw = await request.body()
+    body = json.loads(raw) if raw else {}
+    version = body.get("version", request.query_params.get("version"))
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise bad_request("give the version to roll back to: {\"version\": N, \"comment\": \"...\"}")
+    comment = _comment(request, body)
+    return _run(request, lambda conn: apply_change(conn, "rollback", zone_id, principal.name,
+                                                   f"{comment} (rollback to version {version})",
+                                                   if_match=request.headers.get("if-match"), rollback_to=version))
+
+
+@router.get("/collections/zones/items/{zone_id}/versions", summary="A zone's history")
+def versions(zone_id: str, request: Request):
+    _check_params(request, {"f"})
+    with request.app.state.engine.connect() as conn:
+        rows = list_versions(conn, zone_id)
+    if not rows:
+        raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
+    base = f"{str(request.base_url).rstrip('/')}/collections/zones/items/{zone_id}/versions"
+    for r in rows:
+        r["links"] = [{"href": f"{base}/{r['version']}", "rel": "item", "type": "application/geo+json"}]
+    return {"zone": zone_id, "versions": rows}
+
+
+@router.get("/collections/zones/items/{zone_id}/versions/{version}", summary="One version of a zone")
+def one_version(zone_id: str, version: int, request: Request):
+    _check_params(request, {"f"})
+    with request.app.state.engine.connect() as conn:
+        feature = version_feature(conn, zone_id, version)
+    return JSONResponse(feature, media_type="application/geo+json")
+
+
+@router.get("/collections/zones/items/{zone_id}/versions/{version}/diff", summary="What changed between versions")
+def diff(zone_id: str, version: int, request: Request, to: int | None = None):
+    _check_params(request, {"to"})
+    with request.app.state.engine.connect() as conn:
+        if to is None:
+            to = conn.execute(text(
+                "SELECT max(version) FROM zone_versions WHERE zone_id = :id"), {"id": zone_id}).scalar()
+            if to is None:
+                raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
+        return diff_versions(conn, zone_id, version, to)
+
+
+@router.get("/edit", response_class=HTMLResponse, tags=["pages"], summary="The planner's zone editor")
+def edit_page(request: Request):
+    return templates.TemplateResponse(request, "edit.html", {})

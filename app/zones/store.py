@@ -1,0 +1,254 @@
+"""Zone changes in PostGIS: optimistic locking, immutable versions, re-assignment, history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shapely import wkb as shapely_wkb
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from app.enterprises.assignment import reassign_changed_area
+from app.core.errors import Problem
+from app.core.store import MULTI, bump_version, polygon_wkb
+from gis.zone_rules import Violation, area_change, validate_zone
+from layers.qingpu import DISTRICT_ADCODE
+
+ATTRIBUTES = ("kind", "name_zh", "name_en", "target_industries", "target_phrases", "member_towns", "parent_zone",
+              "schematic", "description", "rank")
+_COLUMNS = ", ".join(ATTRIBUTES)
+
+
+def etag(zone_id: str, version: int) -> str:
+    return f'"zone-{zone_id}-v{version}"'
+
+
+@dataclass
+class ZoneState:
+    id: str
+    version: int
+    attrs: dict
+    geom: BaseGeometry | None
+
+
+def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | None:
+    row = conn.execute(text(f"SELECT version, {_COLUMNS}, ST_AsBinary(geom) FROM zones WHERE id = :id"
+                            + (" FOR UPDATE" if lock else "")), {"id": zone_id}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return ZoneState(zone_id, m["version"], {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1])))
+
+
+def _district(conn: Connection) -> BaseGeometry:
+    return shapely_wkb.loads(bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"),
+                                                {"a": DISTRICT_ADCODE}).scalar_one()))
+
+
+def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None) -> list[Violation]:
+    parent = None
+    if attrs.get("parent_zone"):
+        p = current(conn, attrs["parent_zone"])
+        if p is None:
+            return [Violation("park-parent", f"parent_zone '{attrs['parent_zone']}' does not exist")]
+        parent = (p.id, p.attrs["kind"], p.geom)
+    children = {cid: shapely_wkb.loads(bytes(g)) for cid, g in conn.execute(text(
+        "SELECT id, ST_AsBinary(geom) FROM zones WHERE parent_zone = :id AND id <> :id"), {"id": zone_id})}
+    return validate_zone(geom, attrs["kind"], _district(conn), parent, children)
+
+
+def precondition(state: ZoneState | None, zone_id: str, if_match: str | None) -> None:
+    if state is None:
+        raise Problem(404, "Not found", f"no zone '{zone_id}'")
+    if if_match is None:
+        raise Problem(428, "Precondition required",
+                      "send If-Match with the zone's ETag (from GET /collections/zones/items/{id}) to change it",
+                      current_version=state.version, etag=etag(zone_id, state.version))
+    tags = [t.strip() for t in if_match.split(",")]
+    if etag(zone_id, state.version) not in tags and "*" not in tags:
+        raise Problem(412, "Precondition failed",
+                      f"zone '{zone_id}' has changed since you read it: it is now version {state.version}",
+                      current_version=state.version, etag=etag(zone_id, state.version),
+                      current={"properties": _jsonable(state.attrs), "geometry": state.geom.__geo_interface__})
+
+
+def _jsonable(attrs: dict) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in attrs.items()}
+
+
+def _record_version(conn: Connection, zone_id: str, action: str, comment: str, author: str,
+                    rolled_back_to: int | None = None) -> int:
+    return conn.execute(text(
+        f"INSERT INTO zone_versions (zone_id, version, action, comment, author, rolled_back_to, {_COLUMNS}, geom) "
+        f"SELECT id, version, :action, :comment, :author, :rb, {_COLUMNS}, geom FROM zones WHERE id = :id "
+        f"RETURNING version"), {"id": zone_id, "action": action, "comment": comment, "author": author,
+                                "rb": rolled_back_to}).scalar_one()
+
+
+def _next_version(conn: Connection, zone_id: str) -> int:
+    return conn.execute(text("SELECT coalesce(max(version), 0) + 1 FROM zone_versions WHERE zone_id = :id"),
+                        {"id": zone_id}).scalar_one()
+
+
+def _refuse(violations: list[Violation]) -> None:
+    if violations:
+        raise Problem(422, "Zone rules violated", "; ".join(f"{v.rule}: {v.message}" for v in violations),
+                      violations=[v.as_dict() for v in violations])
+
+
+def _write(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry, version: int, author: str,
+           insert: bool) -> None:
+    params = {**attrs, "id": zone_id, "g": polygon_wkb(geom), "version": version, "author": author}
+    if insert:
+        conn.execute(text(f"INSERT INTO zones (id, {_COLUMNS}, geom, version, updated_by) VALUES (:id, "
+                          f"{', '.join(':' + a for a in ATTRIBUTES)}, {MULTI.format(name='g')}, :version, :author)"),
+                     params)
+    else:
+        sets = ", ".join(f"{a} = :{a}" for a in ATTRIBUTES)
+        conn.execute(text(f"UPDATE zones SET {sets}, geom = {MULTI.format(name='g')}, version = :version, "
+                          f"updated_at = now(), updated_by = :author WHERE id = :id"), params)
+
+
+def apply_change(conn: Connection, action: str, zone_id: str, author: str, comment: str,
+                 attrs: dict | None = None, geom: BaseGeometry | None = None, if_match: str | None = None,
+                 rollback_to: int | None = None) -> dict:
+    """Create, update, delete or roll back a zone inside the caller's transaction.
+
+    Returns the impact: area before/after and the enterprises that enter or leave zones or
+    change primary zone. The caller commits, or rolls back for a dry run.
+    """
+    state = current(conn, zone_id, lock=True)
+    before = state.geom if state else None
+    if action == "create":
+        if state is not None:
+            raise Problem(409, "Conflict", f"zone '{zone_id}' exists; update it with PUT or PATCH")
+        attrs = {**attrs}
+        _refuse(violations_for(conn, zone_id, attrs, geom))
+        version = _next_version(conn, zone_id)
+        _write(conn, zone_id, attrs, geom, version, author, insert=True)
+        _record_version(conn, zone_id, "create", comment, author)
+    else:
+        precondition(state, zone_id, if_match)
+        if action == "delete":
+            children = conn.execute(text("SELECT id FROM zones WHERE parent_zone = :id"), {"id": zone_id}).scalars().all()
+            if children:
+                raise Problem(409, "Conflict", f"zone '{zone_id}' holds parks ({', '.join(children)}); "
+                                               f"move or delete them first")
+            version = state.version + 1
+            conn.execute(text(
+                f"INSERT INTO zone_versions (zone_id, version, action, comment, author, {_COLUMNS}, geom) "
+                f"SELECT id, :v, 'delete', :comment, :author, {_COLUMNS}, NULL FROM zones WHERE id = :id"),
+                {"id": zone_id, "v": version, "comment": comment, "author": author})
+            conn.execute(text("DELETE FROM zones WHERE id = :id"), {"id": zone_id})
+        else:
+            if action == "rollback":
+                attrs, geom = version_state(conn, zone_id, rollback_to)
+            _refuse(violations_for(conn, zone_id, attrs, geom))
+            _write(conn, zone_id, attrs, geom, state.version + 1, author, insert=False)
+            if action == "rollback":
+                # Copy the old geometry byte for byte, so the rollback restores it exactly.
+                conn.execute(text("UPDATE zones SET geom = (SELECT geom FROM zone_versions WHERE zone_id = :id "
+                                  "AND version = :v) WHERE id = :id"), {"id": zone_id, "v": rollback_to})
+            _record_version(conn, zone_id, action, comment, author, rolled_back_to=rollback_to)
+    after_row = current(conn, zone_id)
+    after = after_row.geom if after_row else None
+    moved = reassign_changed_area(conn, before.wkb if before is not None else None,
+                                  after.wkb if after is not None else None, zone_id=zone_id)
+    bump_version(conn, "zones", "enterprises")
+    return {"zone": zone_id, "action": action,
+            "version": after_row.version if after_row else state.version + 1,
+            "etag": etag(zone_id, after_row.version) if after_row else None,
+            "area": area_change(before, after), "enterprises": moved}
+
+
+# -- history --------------------------------------------------------------------------------------
+def version_state(conn: Connection, zone_id: str, version: int) -> tuple[dict, BaseGeometry]:
+    row = conn.execute(text(f"SELECT action, {_COLUMNS}, ST_AsBinary(geom) FROM zone_versions "
+                            f"WHERE zone_id = :id AND version = :v"), {"id": zone_id, "v": version}).first()
+    if row is None:
+        raise Problem(404, "Not found", f"zone '{zone_id}' has no version {version}")
+    if row[-1] is None:
+        raise Problem(409, "Conflict", f"version {version} of zone '{zone_id}' is its deletion; pick another")
+    m = row._mapping
+    return {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1]))
+
+
+def list_versions(conn: Connection, zone_id: str) -> list[dict]:
+    rows = conn.execute(text(
+        "SELECT version, action, author, created_at, comment, area_km2, rolled_back_to FROM zone_versions "
+        "WHERE zone_id = :id ORDER BY version"), {"id": zone_id}).all()
+    return [{"version": r.version, "action": r.action, "author": r.author, "created_at": r.created_at.isoformat(),
+             "comment": r.comment, "area_km2": r.area_km2, "rolled_back_to": r.rolled_back_to} for r in rows]
+
+
+def version_feature(conn: Connection, zone_id: str, version: int) -> dict:
+    row = conn.execute(text(
+        f"SELECT version, action, author, created_at, comment, area_km2, rolled_back_to, {_COLUMNS}, "
+        f"ST_AsGeoJSON(geom, 7) AS g FROM zone_versions WHERE zone_id = :id AND version = :v"),
+        {"id": zone_id, "v": version}).first()
+    if row is None:
+        raise Problem(404, "Not found", f"zone '{zone_id}' has no version {version}")
+    import json
+
+    m = dict(row._mapping)
+    geometry = json.loads(m.pop("g")) if m["g"] is not None else None
+    m["created_at"] = m["created_at"].isoformat()
+    return {"type": "Feature", "id": f"{zone_id}@{version}", "geometry": geometry,
+            "properties": {"zone": zone_id, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in m.items()}}}
+
+
+def diff_versions(conn: Connection, zone_id: str, v_from: int, v_to: int) -> dict:
+    """Area gained and lost between two versions, and the enterprises (as they stand now) in
+    the gained and lost areas — those the change moved into or out of the zone."""
+    import json
+
+    for v in (v_from, v_to):
+        if conn.execute(text("SELECT 1 FROM zone_versions WHERE zone_id = :id AND version = :v"),
+                        {"id": zone_id, "v": v}).first() is None:
+            raise Problem(404, "Not found", f"zone '{zone_id}' has no version {v}")
+    row = conn.execute(text("""
+        WITH a AS (SELECT coalesce(geom, 'SRID=4326;MULTIPOLYGON EMPTY'::geometry) g FROM zone_versions
+                   WHERE zone_id = :id AND version = :f),
+             b AS (SELECT coalesce(geom, 'SRID=4326;MULTIPOLYGON EMPTY'::geometry) g FROM zone_versions
+                   WHERE zone_id = :id AND version = :t)
+        SELECT ST_AsGeoJSON(ST_Difference(b.g, a.g), 7), ST_AsGeoJSON(ST_Difference(a.g, b.g), 7),
+               ST_Area(ST_Transform(ST_Difference(b.g, a.g), 4549)) / 1e6,
+               ST_Area(ST_Transform(ST_Difference(a.g, b.g), 4549)) / 1e6,
+               ST_Area(ST_Transform(a.g, 4549)) / 1e6, ST_Area(ST_Transform(b.g, 4549)) / 1e6,
+               ST_AsBinary(ST_Difference(b.g, a.g)), ST_AsBinary(ST_Difference(a.g, b.g))
+        FROM a, b"""), {"id": zone_id, "f": v_from, "t": v_to}).one()
+
+    def firms_in(area_wkb) -> list[dict]:
+        return [{"uscc": u, "name": n} for u, n in conn.execute(text(
+            "SELECT uscc, name FROM enterprises WHERE ST_Intersects(geom, ST_GeomFromWKB(:g, 4326)) ORDER BY uscc"),
+            {"g": bytes(area_wkb)})]
+
+    return {"zone": zone_id, "from": v_from, "to": v_to,
+            "area": {"before_km2": round(row[4], 6), "after_km2": round(row[5], 6),
+                     "gained_km2": round(row[2], 6), "lost_km2": round(row[3], 6)},
+            "gained": json.loads(row[0]), "lost": json.loads(row[1]),
+            "enterprises": {"entered": firms_in(row[6]), "left": firms_in(row[7])}}
+
+
+def zones_as_of(conn: Connection, when: datetime) -> list[dict]:
+    """Every zone as it stood at `when`: its latest version at that time, unless that was a deletion."""
+    import json
+
+    rows = conn.execute(text(f"""
+        SELECT DISTINCT ON (zone_id) zone_id, version, action, created_at, author, area_km2, {_COLUMNS},
+               ST_AsGeoJSON(geom, 7) AS g
+        FROM zone_versions WHERE created_at <= :t ORDER BY zone_id, version DESC"""), {"t": when}).all()
+    features = []
+    for r in rows:
+        m = dict(r._mapping)
+        if m["action"] == "delete":
+            continue
+        geometry = json.loads(m.pop("g"))
+        zone_id = m.pop("zone_id")
+        props = {k: (list(v) if isinstance(v, tuple) else v) for k, v in m.items() if k not in ("action",)}
+        props["updated_at"] = props.pop("created_at").isoformat()
+        props["updated_by"] = props.pop("author")
+        features.append({"type": "Feature", "id": zone_id, "geometry": geometry, "properties": props})
+    features.sort(key=lambda f: (f["properties"]["rank"], f["id"]))
+    return features
