@@ -133,3 +133,34 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+# -- one fixture per role: a user of that role and its bearer token ----------------------------
+ROLE_PASSWORD = "Qp-test-passphrase-2026"
+
+
+def _role_headers(client, engine, role: str) -> dict:
+    from app.core.users import add_user
+
+    add_user(engine, f"test-{role}", role, ROLE_PASSWORD)
+    res = client.post("/auth/token", data={"username": f"test-{role}", "password": ROLE_PASSWORD})
+    assert res.status_code == 200, res.text
+    return {"Authorization": f"Bearer {res.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def investment_auth(client, engine) -> dict:
+    """Authorization headers of an investment-promotion officer."""
+    return _role_headers(client, engine, "investment")
+
+
+@pytest.fixture(scope="session")
+def planner_auth(client, engine) -> dict:
+    """Authorization headers of a planner."""
+    return _role_headers(client, engine, "planner")
+
+
+@pytest.fixture(scope="session")
+def admin_auth(client, engine) -> dict:
+    """Authorization headers of an administrator."""
+    return _role_headers(client, engine, "admin")

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
+from tests.integration.ogc.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from app.core.store import bump_version
-from tests.integration.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
+from tests.integration.ogc.ogc_seed import NAMED, SECRET_OUTPUT, seed_enterprises
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,7 +3,7 @@ enterprises, searches, switches language and fits a 390-px phone."""
 import pytest
 
 from layers.registry import MAP_OVERLAYS
-from tests.integration.ogc_seed import seed_enterprises
+from tests.integration.ogc.ogc_seed import seed_enterprises
 
 pytestmark = pytest.mark.browser
 
@@ -115,7 +115,7 @@ def test_phone_layout_keeps_the_map_usable(browser, live_server, tmp_path):
 
 
 def test_vector_tile_enterprise_popup_at_detail_zoom(page, live_server):
-    from tests.integration.ogc_seed import NAMED
+    from tests.integration.ogc.ogc_seed import NAMED
 
     uscc, name, lon, lat = NAMED[0][:4]
     open_map(page, live_server, "/map?enterprises=tiles")

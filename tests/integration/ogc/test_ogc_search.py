@@ -1,7 +1,7 @@
 """Name search over towns, zones, stations and enterprises, as the caller's role sees them."""
 import pytest
 
-from tests.integration.ogc_seed import NAMED, seed_enterprises
+from tests.integration.ogc.ogc_seed import NAMED, seed_enterprises
 
 
 @pytest.fixture(scope="module", autouse=True)

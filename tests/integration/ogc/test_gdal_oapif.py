@@ -4,7 +4,7 @@ import pyogrio
 import pytest
 from owslib.ogcapi.features import Features
 
-from tests.integration.ogc_seed import NAMED, seed_enterprises
+from tests.integration.ogc.ogc_seed import NAMED, seed_enterprises
 
 
 PUBLIC = ["district", "towns", "zones", "corridor_routes", "stations", "enterprises"]
