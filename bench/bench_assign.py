@@ -96,11 +96,18 @@ SELECT ST_AsBinary(geom), ST_AsBinary(ST_Multi(ST_Union(geom,
 """
 
 def bench_reassign(n: int, db: str, reuse: bool) -> None:
+    from bench_data import build
     from sqlalchemy import text
 
-    from app.enterprises.assignment import _assign, _write, assign_all, load_zones, preview_zone_change, reassign_changed_area
     from app.core.db import engine_for
-    from bench_data import build
+    from app.enterprises.assignment import (
+        _assign,
+        _write,
+        assign_all,
+        load_zones,
+        preview_zone_change,
+        reassign_changed_area,
+    )
 
     url = build(n, db, reuse)
     engine = engine_for(url)

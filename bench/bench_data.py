@@ -46,11 +46,11 @@ WHERE ST_Intersects(d.g, ST_SetSRID(ST_MakePoint(x, y), 4326))
 
 def build(rows: int, db: str, reuse: bool) -> str:
     from app.core.db import engine_for
-    from app.layout.store import load_layout
     from app.core.localdb import LocalCluster
     from app.core.migrate import upgrade
     from app.core.settings import load_settings
     from app.core.store import bump_version
+    from app.layout.store import load_layout
 
     cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()

@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-
 from bench_assign import default_zones, sample_points  # noqa: E402
 
 HEADERS = ["统一社会信用代码", "企业名称", "行业代码", "经度", "纬度", "地址", "从业人员", "产值（万元）", "成立年份"]
@@ -63,10 +62,10 @@ def make_csv(n: int, rng) -> bytes:
 
 def fresh_database(db: str) -> str:
     from app.core.db import engine_for
-    from app.layout.store import load_layout
     from app.core.localdb import LocalCluster
     from app.core.migrate import upgrade
     from app.core.settings import load_settings
+    from app.layout.store import load_layout
 
     cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from app.core.localdb import LocalCluster
-from app.main import create_app
 from app.core.settings import load_settings
+from app.main import create_app
 
 QUERIES = ["示例企业16233", "企业1623", "华新镇", "华新", "Xujing"]
 

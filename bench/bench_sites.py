@@ -44,8 +44,8 @@ def build(url: str, n_sites: int, n_firms: int, seed: int) -> None:
     from sqlalchemy import text
 
     from app.core.db import engine_for
-    from app.layout.store import load_layout
     from app.core.migrate import upgrade
+    from app.layout.store import load_layout
     from gis.crs import from_measure, to_measure
     from gis.site_demo import generate_sites
     from plan.industries import PLAN_INDUSTRIES
@@ -62,7 +62,8 @@ def build(url: str, n_sites: int, n_firms: int, seed: int) -> None:
     buf = io.StringIO()
     for s in sites:
         row = [s["id"], s["name"], s["kind"], s["land_use"], s["availability"],
-               "1" if s["area_m2"] is None else repr(float(s["area_m2"])), "" if s["far_max"] is None else repr(float(s["far_max"])),
+               "1" if s["area_m2"] is None else repr(float(s["area_m2"])),
+               "" if s["far_max"] is None else repr(float(s["far_max"])),
                repr(float(s["price"])), "wgs84", "t", _ewkb(shapely.MultiPolygon([s["geom"]]))]
         buf.write("\t".join(x if x != "" else "\\N" for x in row) + "\n")
     rng = np.random.default_rng(seed + 1)
@@ -179,11 +180,11 @@ def main() -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from app.core.users import add_user
     from app.core.db import engine_for
     from app.core.localdb import LocalCluster
-    from app.main import create_app
     from app.core.settings import load_settings
+    from app.core.users import add_user
+    from app.main import create_app
 
     cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
@@ -219,7 +220,8 @@ def main() -> None:
         same = "same top %d" % len(ours) if baseline_top == ours else f"top 10 agree: {baseline_top[:10] == ours[:10]}"
         print(f"\n{label}\n  candidates after constraints: {r['count']} of {r['total_sites']}")
         print(f"  POST /sites/search: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-              f"(server-side {r['elapsed_ms']:.0f} ms; incl. explanations and {r['sensitivity']['scenarios']} stability scenarios)")
+              f"(server-side {r['elapsed_ms']:.0f} ms; incl. explanations and "
+              f"{r['sensitivity']['scenarios']} stability scenarios)")
         print(f"  naive geopandas baseline (score every site per search): {baseline_s * 1000:.0f} ms "
               f"-> {baseline_s / statistics.median(times):.1f}x slower; {same}")
 

@@ -24,8 +24,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.servers import (bench_url, bump_enterprises, percentile, qingpu_server, sample_tiles,  # noqa: E402
-                           sample_tiles_under_data, tipg_server)
+from bench.servers import (  # noqa: E402
+    bench_url,
+    bump_enterprises,
+    percentile,
+    qingpu_server,
+    sample_tiles,
+    sample_tiles_under_data,
+    tipg_server,
+)
 
 FIELDS = "name,industry_code,plan_industry,primary_zone,employees"  # what a public tile of ours carries
 

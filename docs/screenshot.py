@@ -20,10 +20,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from app.core.db import engine_for
-    from app.layout.store import load_layout
     from app.core.localdb import LocalCluster
     from app.core.migrate import upgrade
     from app.core.settings import load_settings
+    from app.layout.store import load_layout
     from bench.servers import qingpu_server
 
     cluster = LocalCluster.from_settings(load_settings())

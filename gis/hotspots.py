@@ -12,7 +12,8 @@ all n cells.
 p-value: conditional randomisation. x_i stays in place; its k_i neighbours are replaced by k_i
 values drawn without replacement from the other n - 1 cells, ``permutations`` times, with one
 seeded generator. As in esda, one set of draws (k_max distinct positions among the n - 1 others per
-permutation, in random order; a cell with k_i neighbours uses the first k_i) is shared by all cells. The one-sided pseudo p-value is folded toward the observed
+permutation, in random order; a cell with k_i neighbours uses the first k_i) is shared by all cells.
+The one-sided pseudo p-value is folded toward the observed
 tail, p1 = (1 + min(#≥, #≤)) / (permutations + 1) (ties counted on both sides, so a little more
 conservative than esda's p_sim with integer counts); the reported p_value is two-sided, min(1, 2 p1),
 because a cell can be hot or cold.

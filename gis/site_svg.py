@@ -53,7 +53,8 @@ def site_map_svg(site_m: BaseGeometry, stations: list[tuple[str, BaseGeometry]],
         clipped = geom.boundary.intersection(frame)  # outline first, so the frame edge is not drawn
         if not clipped.is_empty:
             out.append(f'<path d="{path(clipped)}" '
-                       f'fill="none" stroke="#41ab5d" stroke-dasharray="5 3" stroke-width="1"><title>{escape(name)}</title></path>')
+                       f'fill="none" stroke="#41ab5d" stroke-dasharray="5 3" stroke-width="1">'
+                       f'<title>{escape(name)}</title></path>')
     for name, mode, line in routes:
         clipped = line.intersection(frame)
         if not clipped.is_empty:

@@ -8,8 +8,16 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.layout import cluster_polygon, corridor_polygon, park_polygon, union_of
 from gis.partition import voronoi_partition
+from layers.qingpu import (
+    CLUSTERS,
+    CORE,
+    CORRIDOR,
+    CORRIDOR_ROUTES,
+    PARKS,
+    TOWNS,
+    ZoneSpec,
+)
 from plan.industries import resolve_targets
-from layers.qingpu import CLUSTERS, CORE, CORRIDOR, CORRIDOR_ROUTES, PARKS, TOWNS, ZoneSpec
 
 
 @dataclass

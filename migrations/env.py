@@ -1,14 +1,15 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from app.core.db import database_url
+from app.core.settings import load_settings
+
 config = context.config
 
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        from app.core.db import database_url
-        from app.core.settings import load_settings
 
         url = database_url(load_settings())
     connectable = create_engine(url, poolclass=pool.NullPool)

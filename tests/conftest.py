@@ -37,9 +37,9 @@ def _fresh_local_database(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    from app.layout.store import load_layout
-    from app.core.migrate import upgrade
     from app.core.db import engine_for
+    from app.core.migrate import upgrade
+    from app.layout.store import load_layout
 
     url = os.environ.get("TEST_DATABASE_URL") or _fresh_local_database(os.environ.get("QINGPU_TEST_DB", "qingpu_test"))
     upgrade(url)

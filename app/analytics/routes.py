@@ -18,14 +18,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from app.analytics import store as data
+from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
-from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
 from app.core.http import templates
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
-from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
+from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from plan.targets import TARGET_YEAR, TARGETS, implied_target
 
 router = APIRouter(tags=["analytics"])

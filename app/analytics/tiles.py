@@ -28,11 +28,17 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import text
 
 from app.analytics import store as data
-from app.analytics.routes import _band, _enterprise_roles, _industry, _params, _resolution
+from app.analytics.routes import (
+    _band,
+    _enterprise_roles,
+    _industry,
+    _params,
+    _resolution,
+)
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
-from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT, TileCache
 from app.core.http import base_url
+from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT, TileCache
 from gis import hexbin
 from layers.registry import role_allows
 

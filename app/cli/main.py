@@ -20,7 +20,6 @@ from app.layout.store import load_layout
 from app.layout.towns import import_towns
 
 
-
 def cmd_serve(args) -> None:
     cli_database_url()  # start the project's own PostGIS first when DATABASE_URL is unset
     print(f"qingpu-layout: the map is at http://{args.host}:{args.port}/map", flush=True)

@@ -6,7 +6,6 @@ from fastapi.staticfiles import StaticFiles
 
 from web import NODE_MODULES
 
-
 # URL prefix under /vendor -> folder inside node_modules
 PACKAGES = {
     "leaflet": "leaflet/dist",

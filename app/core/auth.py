@@ -15,6 +15,7 @@ from app.core.settings import Settings
 from app.core.users import authenticate
 from layers.registry import ROLES, role_allows
 
+
 def secret_key(settings: Settings) -> bytes:
     """QINGPU_SECRET_KEY, or a key generated once into var/secret_key (shared by all processes)."""
     if settings.secret_key:

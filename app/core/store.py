@@ -5,6 +5,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from gis.partition import as_multipolygon
+from gis.precision import snap
+
 
 def wkb(geom: BaseGeometry) -> bytes:
     return geom.wkb
@@ -12,8 +15,6 @@ def wkb(geom: BaseGeometry) -> bytes:
 
 def polygon_wkb(geom: BaseGeometry) -> bytes:
     """WKB of a polygon snapped to the served coordinate grid (see gis.precision)."""
-    from gis.partition import as_multipolygon
-    from gis.precision import snap
 
     return as_multipolygon(snap(geom)).wkb
 

@@ -10,16 +10,16 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.core.store import bump_version
 from app.enterprises.assignment import load_zones
 from app.enterprises.importer import load_places, write_enterprises
-from app.core.store import bump_version
 from gis.crs import lonlat_to_measure, measure_to_lonlat
 from gis.enterprise_rows import EnterpriseRow, town_of
 from gis.enterprise_synth import stable_rng, synthesize
 from gis.uscc import make_uscc
-from plan.industries import plan_industry_for
 from layers.named_enterprises import NAMED_ENTERPRISES, NamedEnterprise
 from layers.qingpu import PARKS, TOWNS
+from plan.industries import plan_industry_for
 
 
 @dataclass

@@ -16,12 +16,19 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from app.core.store import bump_version
 from app.enterprises.assignment import place_points, reassign_usccs
 from app.imports.files import ImportFileError, RawTable, read_table
-from app.core.store import bump_version
 from gis.crs import SOURCE_SYSTEMS
-from gis.enterprise_rows import (ColumnError, EnterpriseRow, Rejection, TownInfo, Validation, map_columns,
-                                 validate_rows)
+from gis.enterprise_rows import (
+    ColumnError,
+    EnterpriseRow,
+    Rejection,
+    TownInfo,
+    Validation,
+    map_columns,
+    validate_rows,
+)
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 

@@ -12,7 +12,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gis.enterprise_rows import Rejection
+import pyogrio
+from charset_normalizer import from_bytes
+from openpyxl import load_workbook
+
+from gis.enterprise_rows import Rejection, canonical_column
 
 CSV_ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
 
@@ -59,7 +63,6 @@ def detect_encoding(data: bytes) -> str:
             pass
     # Some bytes are broken whatever we try: keep the encoding that reads the most lines,
     # with charset-normalizer's guess as a third candidate.
-    from charset_normalizer import from_bytes
 
     candidates = list(CSV_ENCODINGS)
     best = from_bytes(data[:200_000]).best()
@@ -123,7 +126,6 @@ def _label(encoding: str) -> str:
 
 # -- XLSX ---------------------------------------------------------------------------------------
 def read_xlsx(data: bytes) -> RawTable:
-    from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -150,7 +152,6 @@ def read_xlsx(data: bytes) -> RawTable:
 
 # -- GeoJSON / GeoPackage --------------------------------------------------------------------------
 def read_features(data: bytes, suffix: str) -> RawTable:
-    import pyogrio
 
     try:
         with warnings.catch_warnings():  # in-memory files have no extension for GDAL to check
@@ -181,7 +182,6 @@ def read_features(data: bytes, suffix: str) -> RawTable:
         else:
             rows.append((index, values + [geom.x, geom.y]))
     # A point geometry replaces lon/lat attribute columns of the same meaning.
-    from gis.enterprise_rows import canonical_column
 
     keep = [i for i, h in enumerate(attrs) if canonical_column(h) not in ("lon", "lat")]
     keep += [len(attrs), len(attrs) + 1]

@@ -10,9 +10,16 @@ from sqlalchemy.engine import Engine
 from app.core.store import GEOM, MULTI, bump_version, polygon_wkb, wkb
 from layers.default_layout import default_zones, route_lines, schematic_towns
 from layers.district import district_outline
+from layers.qingpu import (
+    CORRIDOR_ROUTES,
+    DISTRICT_ADCODE,
+    DISTRICT_NAME_EN,
+    DISTRICT_NAME_ZH,
+    LINE17_STATIONS,
+    STATION_PRECISION_M,
+    TOWNS,
+)
 from plan.industries import PLAN_INDUSTRIES
-from layers.qingpu import (CORRIDOR_ROUTES, DISTRICT_ADCODE, DISTRICT_NAME_EN, DISTRICT_NAME_ZH,
-                           LINE17_STATIONS, STATION_PRECISION_M, TOWNS)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.core.store import MULTI, bump_version, polygon_wkb
+from app.enterprises.assignment import reassign_changed_area
 from gis.crs import geometry_to_wgs84
 from gis.towns_check import check_towns, looks_like_degrees
 from layers.default_layout import derived_zone_geometry
@@ -118,6 +119,5 @@ def _rederive_zones(conn, towns, district, filename: str) -> tuple[list[str], li
 
 
 def _reassign(conn, old: bytes, new: bytes) -> None:
-    from app.enterprises.assignment import reassign_changed_area
 
     reassign_changed_area(conn, old, new)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import itertools
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -23,10 +23,10 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.core.auth import Principal, current_principal
+from app.core.errors import bad_request
+from app.ogc.access import visible_layer
 from app.ogc.features import iter_rows, jsonable
 from app.ogc.params import OPENAPI_ITEM_PARAMETERS, parse_items
-from app.ogc.access import visible_layer
-from app.core.errors import bad_request
 from layers.registry import Field, Layer
 
 router = APIRouter(tags=["exports"])

@@ -5,17 +5,16 @@ problem naming the parameter; nothing unknown is ignored silently.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from dataclasses import dataclass
+from datetime import datetime
 
 import shapely
 from fastapi import Request
 
-from app.ogc import cql2
-from app.ogc.features import ItemQuery
-from app.ogc.crs import CRS84, OgcCrs, bbox_polygon, parse_crs
 from app.core.errors import bad_request
+from app.ogc import cql2
+from app.ogc.crs import CRS84, OgcCrs, bbox_polygon, parse_crs
+from app.ogc.features import ItemQuery
 from layers.registry import Field, Layer
 
 FILTER_PARAMS = {"bbox", "bbox-crs", "filter", "filter-lang", "filter-crs", "sortby", "properties", "crs"}

@@ -3,19 +3,27 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import shapely.geometry
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.core.auth import Principal, current_principal
-from app.ogc.exports import csv_text_rows
-from app.ogc.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
-from app.ogc.params import (OPENAPI_ITEM_PARAMETERS, OPENAPI_PAGING, check_params, output_crs, parse_as_of,
-                              parse_items, queryables)
-from app.ogc.crs import CRS84, URIS
-from app.ogc.access import visible_layer, visible_layers
-from app.zones.store import etag as zone_etag
 from app.core.errors import not_found
 from app.core.http import base_url, templates, wants_html
+from app.ogc.access import visible_layer, visible_layers
+from app.ogc.crs import CRS84, URIS
+from app.ogc.exports import csv_text_rows
+from app.ogc.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
+from app.ogc.params import (
+    OPENAPI_ITEM_PARAMETERS,
+    OPENAPI_PAGING,
+    check_params,
+    output_crs,
+    parse_as_of,
+    parse_items,
+    queryables,
+)
+from app.zones.store import etag as zone_etag
 from layers.registry import Layer
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -206,7 +214,6 @@ def items(collection_id: str, request: Request, principal: Principal = Depends(c
 
 
 def _wkt(geometry: dict | None) -> str | None:
-    import shapely.geometry
 
     return shapely.geometry.shape(geometry).wkt if geometry else None
 

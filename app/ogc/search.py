@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.core.auth import Principal, current_principal
-from app.ogc.params import check_params, int_param
 from app.core.errors import bad_request
+from app.ogc.params import check_params, int_param
 from layers.registry import LAYERS, role_allows
 
 router = APIRouter(tags=["search"])

@@ -22,15 +22,14 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import text
 
 from app.core.auth import Principal, current_principal
-from app.ogc.params import check_params
-from app.ogc.access import visible_layer, visible_layers
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url
+from app.ogc.access import visible_layer, visible_layers
+from app.ogc.params import check_params
 from gis.point_grid import CELLS, PointGrid
 from layers.registry import Layer
 

@@ -7,12 +7,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.auth import Principal, current_principal
-from app.ogc.features import ItemQuery, fetch_items
-from app.ogc.params import parse_as_of
-from app.pages.maps import MAP_LAYERS, bilingual, layout_map
 from app.core.errors import bad_request
 from app.core.settings import Settings
+from app.ogc.features import ItemQuery, fetch_items
+from app.ogc.params import parse_as_of
 from app.ogc.tiles import POINT_DETAIL_ZOOM
+from app.pages.maps import MAP_LAYERS, bilingual, layout_map
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
 
 router = APIRouter(tags=["pages"])

@@ -6,6 +6,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import geopandas as gpd
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
@@ -43,7 +44,6 @@ def shortlist_csv(results: list[dict]) -> bytes:
 
 
 def shortlist_gpkg(results: list[dict]) -> bytes:
-    import geopandas as gpd
 
     rows = [_flat(r) for r in results]
     gdf = gpd.GeoDataFrame(rows, geometry=[shape(r["geometry"]) for r in results], crs="EPSG:4326")

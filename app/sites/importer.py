@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely import wkt as shapely_wkt
@@ -18,8 +19,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.core.store import bump_version
+from app.sites.store import lock_sites, refresh_derived
 from gis.crs import SOURCE_SYSTEMS, geometry_to_wgs84
-from plan.site_rules import AVAILABILITY, AVAILABILITY_ALIASES, LAND_USE_ALIASES, LAND_USES, SITE_KINDS
+from gis.site_demo import generate_sites
+from plan.site_rules import (
+    AVAILABILITY,
+    AVAILABILITY_ALIASES,
+    LAND_USE_ALIASES,
+    LAND_USES,
+    SITE_KINDS,
+)
 
 COLUMNS = {  # accepted header -> field
     "id": "id", "地块编号": "id", "编号": "id",
@@ -66,7 +75,6 @@ def _read(path: Path):
     if suffix == ".csv":
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         return df, None, None
-    import geopandas as gpd
 
     gdf = gpd.read_file(path)
     declared = None
@@ -213,7 +221,6 @@ def import_sites(engine: Engine, path, crs: str | None = None, dry_run: bool = F
     report = ImportReport(rows=len(sites), dry_run=dry_run)
     if dry_run:
         return report
-    from app.sites.store import lock_sites, refresh_derived
 
     with engine.begin() as conn:
         lock_sites(conn)
@@ -225,8 +232,6 @@ def import_sites(engine: Engine, path, crs: str | None = None, dry_run: bool = F
 
 def load_demo_sites(engine: Engine, count: int = 400, seed: int = 17, progress=None) -> str:
     """Replace the synthetic sites by ``count`` new ones from ``seed``; real sites are not touched."""
-    from gis.site_demo import generate_sites
-    from app.sites.store import lock_sites, refresh_derived
 
     if count < 1:
         raise ValueError("--count must be at least 1")

@@ -16,14 +16,19 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.auth import Principal, requires
 from app.core.errors import Problem, bad_request, not_found
+from app.core.http import templates
 from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
-from app.sites.store import zone_table
 from app.sites.search import run_search
 from app.sites.spec import SearchIn, check_search
-from app.core.http import templates
-from plan.industries import PLAN_INDUSTRIES
-from plan.site_rules import AVAILABILITY, LAND_USES, MIN_INTENSITY_WAN_PER_MU, SITE_KINDS
+from app.sites.store import zone_table
 from gis.site_scoring import CRITERIA_INFO, DEFAULT_CRITERIA
+from plan.industries import PLAN_INDUSTRIES
+from plan.site_rules import (
+    AVAILABILITY,
+    LAND_USES,
+    MIN_INTENSITY_WAN_PER_MU,
+    SITE_KINDS,
+)
 
 router = APIRouter(tags=["site finder"])
 STAFF = requires("investment")

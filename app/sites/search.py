@@ -11,15 +11,29 @@ import time
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from app.sites import store as q
 from app.core.errors import bad_request
+from app.sites import store as q
 from app.sites.spec import SearchIn, check_search
-from gis.site_scoring import (CRITERIA_INFO, explain_gap, profile_area_window, refine_top, score_bounds,
-                              score_sites, zone_fit_level)
 from gis.site_neighbours import FirmCounter
+from gis.site_scoring import (
+    CRITERIA_INFO,
+    explain_gap,
+    profile_area_window,
+    refine_top,
+    score_bounds,
+    score_sites,
+    zone_fit_level,
+)
 from gis.site_sensitivity import overtake_floor, top_stability
 from plan.industries import PLAN_INDUSTRY_BY_ID
-from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS, chain_of, industry_family, min_intensity
+from plan.site_rules import (
+    AVAILABILITY,
+    LAND_USES,
+    SITE_KINDS,
+    chain_of,
+    industry_family,
+    min_intensity,
+)
 
 TOP_N = 5  # the top whose stability under ±10 % weights is reported
 

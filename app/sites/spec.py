@@ -12,8 +12,15 @@ from shapely.geometry import shape
 
 from app.core.errors import bad_request
 from gis.crs import SQM_PER_MU
-from gis.site_scoring import (DEFAULT_CRITERIA, DEFAULT_RADIUS_M, NEEDS_INDUSTRY, RADIUS_CRITERIA, Criterion,
-                              Transform, validate_criteria)
+from gis.site_scoring import (
+    DEFAULT_CRITERIA,
+    DEFAULT_RADIUS_M,
+    NEEDS_INDUSTRY,
+    RADIUS_CRITERIA,
+    Criterion,
+    Transform,
+    validate_criteria,
+)
 from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS
 

@@ -19,7 +19,15 @@ from sqlalchemy import text
 from app.core.auth import Principal, requires
 from app.core.errors import Problem, bad_request
 from app.core.http import templates
-from app.zones.store import ATTRIBUTES, apply_change, current, precondition, diff_versions, list_versions, version_feature
+from app.zones.store import (
+    ATTRIBUTES,
+    apply_change,
+    current,
+    diff_versions,
+    list_versions,
+    precondition,
+    version_feature,
+)
 from gis.zone_rules import check_shape
 from plan.industries import resolve_targets
 

@@ -1,6 +1,7 @@
 """Zone changes in PostGIS: optimistic locking, immutable versions, re-assignment, history."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.enterprises.assignment import reassign_changed_area
 from app.core.errors import Problem
 from app.core.store import MULTI, bump_version, polygon_wkb
+from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
 from layers.qingpu import DISTRICT_ADCODE
 
@@ -189,7 +190,6 @@ def version_feature(conn: Connection, zone_id: str, version: int) -> dict:
         {"id": zone_id, "v": version}).first()
     if row is None:
         raise Problem(404, "Not found", f"zone '{zone_id}' has no version {version}")
-    import json
 
     m = dict(row._mapping)
     geometry = json.loads(m.pop("g")) if m["g"] is not None else None
@@ -201,7 +201,6 @@ def version_feature(conn: Connection, zone_id: str, version: int) -> dict:
 def diff_versions(conn: Connection, zone_id: str, v_from: int, v_to: int) -> dict:
     """Area gained and lost between two versions, and the enterprises (as they stand now) in
     the gained and lost areas — those the change moved into or out of the zone."""
-    import json
 
     for v in (v_from, v_to):
         if conn.execute(text("SELECT 1 FROM zone_versions WHERE zone_id = :id AND version = :v"),
@@ -233,7 +232,6 @@ def diff_versions(conn: Connection, zone_id: str, v_from: int, v_to: int) -> dic
 
 def zones_as_of(conn: Connection, when: datetime) -> list[dict]:
     """Every zone as it stood at `when`: its latest version at that time, unless that was a deletion."""
-    import json
 
     rows = conn.execute(text(f"""
         SELECT DISTINCT ON (zone_id) zone_id, version, action, created_at, author, area_km2, {_COLUMNS},

@@ -1,7 +1,10 @@
 """The /analytics page in headless Chromium: charts and map layers are drawn from the API."""
 import pytest
 
-from tests.integration.analytics.test_analytics_api import enterprises, investment_headers  # noqa: F401  (SQL-inserted firms)
+from tests.integration.analytics.test_analytics_api import (  # noqa: F401  (SQL-inserted firms)
+    enterprises,
+    investment_headers,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 from sqlalchemy import text
 
-from app.core.users import add_user
 from app.core.store import bump_version
+from app.core.users import add_user
 
 PREFIX = "91310118ANA"
 INDUSTRIES = ["ic", "software", "biomed", "newmat", "logistics", "equip", None]

@@ -6,7 +6,11 @@ from app.enterprises.demo import load_demo
 from app.enterprises.importer import import_enterprises
 from gis.uscc import validate_uscc
 from layers.named_enterprises import NAMED_ENTERPRISES
-from tests.integration.enterprises.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found
+from tests.integration.enterprises.test_import_enterprises import (
+    codes,
+    csv_bytes,
+    leave_enterprises_as_found,
+)
 
 ROWS = ("SELECT uscc, name, industry_code, plan_industry, employees, output_value, established, town, zones, "
         "primary_zone, primary_reason, precision, synthetic, ST_AsText(geom) FROM enterprises WHERE synthetic "

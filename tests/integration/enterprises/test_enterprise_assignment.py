@@ -3,9 +3,17 @@ import pytest
 from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 
-from app.enterprises.assignment import assign_all, preview_zone_change, reassign_changed_area
+from app.enterprises.assignment import (
+    assign_all,
+    preview_zone_change,
+    reassign_changed_area,
+)
 from app.enterprises.importer import import_enterprises
-from tests.integration.enterprises.test_import_enterprises import codes, csv_bytes, leave_enterprises_as_found
+from tests.integration.enterprises.test_import_enterprises import (
+    codes,
+    csv_bytes,
+    leave_enterprises_as_found,
+)
 
 HUAXIN_CLUSTERS = ["cluster-expo", "cluster-logistics", "cluster-manufacturing"]
 

@@ -6,7 +6,6 @@ from owslib.ogcapi.features import Features
 
 from tests.integration.ogc.ogc_seed import NAMED, seed_enterprises
 
-
 PUBLIC = ["district", "towns", "zones", "corridor_routes", "stations", "enterprises"]
 
 

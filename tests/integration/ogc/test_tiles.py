@@ -108,7 +108,8 @@ def test_an_edit_is_visible_in_the_next_tile(client, engine):
 def test_low_zoom_counts_follow_an_insert(client, engine):
     z, x, y = tile_of(121.0, 31.1, 6)
     url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
-    count = lambda: sum(f["properties"]["point_count"] for f in decode(client.get(url))["enterprises"]["features"])
+    def count():
+        return sum(f["properties"]["point_count"] for f in decode(client.get(url))["enterprises"]["features"])
     before = count()
     try:
         with engine.begin() as conn:
@@ -153,8 +154,9 @@ def test_another_process_serves_the_edit_at_once(live_server, engine):
 
     z, x, y = tile_of(NAMED[1][2], NAMED[1][3], 17)
     url = f"{live_server}/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
-    names = lambda: [f["properties"]["name"] for f in decode(httpx.get(url))["enterprises"]["features"]
-                     if f["properties"]["id"] == NAMED[1][0]]
+    def names():
+        return [f["properties"]["name"] for f in decode(httpx.get(url))["enterprises"]["features"]
+                         if f["properties"]["id"] == NAMED[1][0]]
     assert names() == [NAMED[1][1]] and names() == [NAMED[1][1]]  # second one from its cache
     try:
         with engine.begin() as conn:

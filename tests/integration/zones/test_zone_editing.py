@@ -5,8 +5,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from app.enterprises.assignment import assign_all
 from app.core.users import add_user
+from app.enterprises.assignment import assign_all
 
 HUAXIN_FIRMS = [  # uscc, name, lon, lat: inside 华新镇, the town three clusters share
     ("E4HUAXIN0000000001", "华新物流编辑测试一", 121.212, 31.230),

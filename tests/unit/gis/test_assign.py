@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from gis.assign import ZoneInfo, assign_points, choose_primary, containing_mask, fits, order_flips
+from gis.assign import (
+    ZoneInfo,
+    assign_points,
+    choose_primary,
+    containing_mask,
+    fits,
+    order_flips,
+)
 
 
 def zone(id, kind, area, targets, geom=None, name=None):

@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 
 from gis.crs import lonlat_to_measure
-from gis.density import contour_polygons, kde_grid, make_grid, raster_png, scott_bandwidth
+from gis.density import (
+    contour_polygons,
+    kde_grid,
+    make_grid,
+    raster_png,
+    scott_bandwidth,
+)
 
 
 def _points(n=700, seed=2):

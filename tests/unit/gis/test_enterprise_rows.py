@@ -4,7 +4,13 @@ import pytest
 from shapely.geometry import box
 
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from gis.enterprise_rows import ColumnError, TownInfo, canonical_column, map_columns, validate_rows
+from gis.enterprise_rows import (
+    ColumnError,
+    TownInfo,
+    canonical_column,
+    map_columns,
+    validate_rows,
+)
 from gis.enterprise_synth import CLASSES
 from gis.uscc import check_character, make_uscc
 from plan.industries import plan_industry_for

@@ -3,7 +3,14 @@ import h3
 import numpy as np
 import pytest
 
-from gis.hexbin import bin_points, cell_polygon, cell_strings, cells_for_points, k1_neighbours, study_area_cells
+from gis.hexbin import (
+    bin_points,
+    cell_polygon,
+    cell_strings,
+    cells_for_points,
+    k1_neighbours,
+    study_area_cells,
+)
 
 
 def test_cells_match_h3_string_api_point_by_point():

@@ -2,8 +2,16 @@
 import numpy as np
 import pytest
 
-from gis.site_scoring import (Criterion, Transform, explain_gap, profile_area_window, score_sites,
-                              validate_criteria, zone_fit_level, DEFAULT_CRITERIA)
+from gis.site_scoring import (
+    DEFAULT_CRITERIA,
+    Criterion,
+    Transform,
+    explain_gap,
+    profile_area_window,
+    score_sites,
+    validate_criteria,
+    zone_fit_level,
+)
 from gis.site_sensitivity import scenario_weights, top_stability
 
 

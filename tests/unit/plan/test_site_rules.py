@@ -6,8 +6,14 @@ from gis.crs import area_mu
 from gis.site_demo import generate_sites
 from gis.site_svg import site_map_svg
 from plan.industries import PLAN_INDUSTRY_BY_ID
-from plan.site_rules import (LAND_USES, MIN_INTENSITY_WAN_PER_MU, SUPPLY_CHAIN, chain_of, industry_family,
-                               min_intensity)
+from plan.site_rules import (
+    LAND_USES,
+    MIN_INTENSITY_WAN_PER_MU,
+    SUPPLY_CHAIN,
+    chain_of,
+    industry_family,
+    min_intensity,
+)
 
 
 def test_every_plan_industry_has_an_intensity_and_a_chain_of_known_industries():
