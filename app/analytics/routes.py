@@ -22,6 +22,7 @@ from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
 from app.core.http import templates
+from app.core.store import district_geometry
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
@@ -343,10 +344,7 @@ def _to_geojson(geom) -> str:
 
 
 def _outline_bounds(conn):
-    minx, miny, maxx, maxy = conn.execute(text(
-        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM district) s")).one()
-    if minx is None:
-        raise bad_request("the district outline is not loaded")
+    minx, miny, maxx, maxy = district_geometry(conn).bounds
     return np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy])
 
 

@@ -14,9 +14,11 @@ from importlib import metadata
 
 import numpy as np
 import pandas as pd
+from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.core.store import data_versions, district_geometry
 from plan.industries import PLAN_INDUSTRY_BY_ID, children_of
 
 DEPENDS_ON = ("enterprises", "zones", "district")
@@ -49,10 +51,8 @@ CACHE = ResultCache()
 
 
 def versions(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(text("SELECT collection, version FROM data_versions WHERE collection = ANY(:c)"),
-                        {"c": list(DEPENDS_ON)}).all()
-    found = {c: int(v) for c, v in rows}
-    return {c: found.get(c, 0) for c in DEPENDS_ON}
+    """The data versions an analytics result depends on (the cache key's freshness part)."""
+    return data_versions(conn, DEPENDS_ON)
 
 
 _lib_cache: dict | None = None
@@ -126,11 +126,8 @@ def zones_table(conn: Connection) -> list[dict]:
 
 
 def district_outline(conn: Connection) -> dict:
-    """The district as GeoJSON in WGS84 (the union, should there ever be several rows)."""
-    geo = conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom))::json FROM district")).scalar()
-    if geo is None:
-        raise LookupError("the district outline is not loaded (run `qingpu layout load`)")
-    return geo
+    """The district as a GeoJSON mapping in WGS84 (MissingLayout when it is not loaded)."""
+    return mapping(district_geometry(conn))
 
 
 def synthetic_summary(conn: Connection) -> dict:

@@ -32,7 +32,18 @@ def not_found(detail: str) -> Problem:
     return Problem(404, "Not found", detail)
 
 
+class MissingLayout(LookupError):
+    """A fact of the layout every other part builds on (the district, the towns) is not in the database."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} is not loaded: run `qingpu layout load` first")
+
+
 def install(app) -> None:
+    @app.exception_handler(MissingLayout)
+    async def _missing_layout(request: Request, exc: MissingLayout):
+        return Problem(503, "Service unavailable", str(exc)).response(str(request.url.path))
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
         return exc.response(str(request.url.path))
@@ -52,4 +63,4 @@ def install(app) -> None:
 
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
            406: "Not acceptable", 409: "Conflict", 412: "Precondition failed", 415: "Unsupported media type",
-           422: "Unprocessable content", 428: "Precondition required"}
+           422: "Unprocessable content", 428: "Precondition required", 503: "Service unavailable"}

@@ -1,12 +1,18 @@
-"""Small helpers shared by the modules that write to PostGIS."""
+"""The facts every capability shares, each read or written in one place: the district, the towns,
+the data versions caches key on; and the helpers for geometry parameters."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from shapely import wkb as shapely_wkb
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.core.errors import MissingLayout
 from gis.partition import as_multipolygon
 from gis.precision import snap
+from layers.qingpu import DISTRICT_ADCODE
 
 
 def wkb(geom: BaseGeometry) -> bytes:
@@ -24,6 +30,45 @@ GEOM = "ST_SetSRID(ST_GeomFromWKB(:{name}), 4326)"
 MULTI = "ST_Multi(ST_SetSRID(ST_GeomFromWKB(:{name}), 4326))"
 
 
+# -- the district ---------------------------------------------------------------------------------
+def district_geometry(conn: Connection) -> BaseGeometry:
+    """The stored district outline (WGS84), exactly as served; MissingLayout when it is not loaded."""
+    row = conn.execute(text("SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"),
+                       {"a": DISTRICT_ADCODE}).first()
+    if row is None or row[0] is None:
+        raise MissingLayout("the district outline")
+    return shapely_wkb.loads(bytes(row[0]))
+
+
+def district_loaded(conn: Connection) -> bool:
+    return conn.execute(text("SELECT 1 FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).first() is not None
+
+
+# -- the towns ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredTown:
+    code: str
+    name_zh: str
+    geom: BaseGeometry
+    seat: BaseGeometry | None
+
+
+def town_rows(conn: Connection) -> list[StoredTown]:
+    """The stored towns by code (possibly none: the layout loader fills an empty table)."""
+    return [StoredTown(code, name_zh, shapely_wkb.loads(bytes(g)), shapely_wkb.loads(bytes(s)) if s else None)
+            for code, name_zh, g, s in conn.execute(text(
+                "SELECT code, name_zh, ST_AsBinary(geom), ST_AsBinary(seat) FROM towns ORDER BY code"))]
+
+
+def town_geometries(conn: Connection) -> dict[str, BaseGeometry]:
+    """Town code -> stored outline; MissingLayout when there are none."""
+    towns = {t.code: t.geom for t in town_rows(conn)}
+    if not towns:
+        raise MissingLayout("the towns")
+    return towns
+
+
+# -- data versions --------------------------------------------------------------------------------
 def bump_version(conn: Connection, *collections: str) -> None:
     """Mark collections as changed: caches of tiles and analytics key on these counters."""
     for collection in collections:
@@ -33,6 +78,20 @@ def bump_version(conn: Connection, *collections: str) -> None:
             {"c": collection})
 
 
+def data_versions(conn: Connection, collections) -> dict[str, int]:
+    """Collection -> its counter (0 for one never written), in the order asked."""
+    collections = list(collections)
+    rows = conn.execute(text("SELECT collection, version FROM data_versions WHERE collection = ANY(:c)"),
+                        {"c": collections}).all()
+    found = {c: int(v) for c, v in rows}
+    return {c: found.get(c, 0) for c in collections}
+
+
 def data_version(conn: Connection, collection: str) -> int:
-    row = conn.execute(text("SELECT version FROM data_versions WHERE collection = :c"), {"c": collection}).first()
-    return int(row[0]) if row else 0
+    return data_versions(conn, [collection])[collection]
+
+
+def data_version_sql(collection_param: str) -> str:
+    """A scalar subquery of a collection's counter, for statements that read it with their data
+    (one snapshot: the version and the rows agree)."""
+    return f"(SELECT version FROM data_versions WHERE collection = :{collection_param})"

@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from app.core.store import bump_version
+from app.core.errors import MissingLayout
+from app.core.store import bump_version, district_geometry, town_rows
 from app.enterprises.assignment import place_points, reassign_usccs
 from app.imports.files import ImportFileError, RawTable, read_table
 from gis.crs import SOURCE_SYSTEMS
@@ -75,18 +75,15 @@ class ImportReport:
 
 def load_places(conn: Connection):
     """The district outline and the towns (with the point a town-precision enterprise gets)."""
-    row = conn.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).first()
-    if row is None or row[0] is None:
-        raise RuntimeError("the district is not loaded: run `qingpu layout load` first")
-    district = shapely_wkb.loads(bytes(row[0]))
+    district = district_geometry(conn)
     towns = []
-    for code, name_zh, geom_wkb, seat_wkb in conn.execute(text(
-            "SELECT code, name_zh, ST_AsBinary(geom), ST_AsBinary(seat) FROM towns ORDER BY code")):
-        geom = shapely_wkb.loads(bytes(geom_wkb))
-        seat = shapely_wkb.loads(bytes(seat_wkb)) if seat_wkb is not None else None
-        if seat is None or not geom.covers(seat):
-            seat = geom.point_on_surface()
-        towns.append(TownInfo(code, name_zh, geom, (seat.x, seat.y)))
+    for town in town_rows(conn):
+        seat = town.seat
+        if seat is None or not town.geom.covers(seat):
+            seat = town.geom.point_on_surface()
+        towns.append(TownInfo(town.code, town.name_zh, town.geom, (seat.x, seat.y)))
+    if not towns:
+        raise MissingLayout("the towns")
     return district, towns
 
 

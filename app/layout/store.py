@@ -3,11 +3,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shapely import wkb as shapely_wkb
+from shapely.geometry import Point
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from app.core.store import GEOM, MULTI, bump_version, polygon_wkb, wkb
+from app.core.store import (
+    GEOM,
+    MULTI,
+    bump_version,
+    district_geometry,
+    district_loaded,
+    polygon_wkb,
+    town_geometries,
+    town_rows,
+    wkb,
+)
+from app.zones.store import record_zone_version
 from layers.default_layout import default_zones, route_lines, schematic_towns
 from layers.district import district_outline
 from layers.qingpu import (
@@ -40,8 +51,7 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
     district, source = district_outline()
     step()
     with engine.begin() as conn:
-        existing = conn.execute(text("SELECT 1 FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).first()
-        if existing:
+        if district_loaded(conn):
             report.kept["district"] = 1
         else:
             conn.execute(text(f"INSERT INTO district (adcode, name_zh, name_en, source, source_crs, geom) "
@@ -50,8 +60,7 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                           "g": polygon_wkb(district)})
             report.inserted["district"] = 1
         # Work on the stored outline so that towns and zones nest in exactly what is served.
-        district = shapely_wkb.loads(bytes(conn.execute(text(
-            "SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).scalar_one()))
+        district = district_geometry(conn)
         step()
 
         for rank, ind in enumerate(PLAN_INDUSTRIES):
@@ -64,24 +73,18 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                  "parent": ind.parent, "rank": rank}).scalar_one()
             _count(report, "plan_industries", res)
 
-        town_count = conn.execute(text("SELECT count(*) FROM towns")).scalar_one()
+        town_count = len(town_rows(conn))
         if town_count == 0:
             cells = schematic_towns(district)
             for town in TOWNS:
-                conn.execute(text(
-                    f"INSERT INTO towns (code, name_zh, name_en, kind, schematic, source, seat, geom) VALUES "
-                    f"(:code, :zh, :en, :kind, true, :src, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
-                    f"{MULTI.format(name='g')})"),
-                    {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind,
-                     "src": "schematic: Voronoi cells of approximate seats inside the district outline",
-                     "lon": town.seat[0], "lat": town.seat[1], "g": polygon_wkb(cells[town.code])})
+                insert_town(conn, town, cells[town.code], schematic=True,
+                            source="schematic: Voronoi cells of approximate seats inside the district outline")
             report.inserted["towns"] = len(TOWNS)
         else:
             report.kept["towns"] = town_count
         step()
 
-        towns = {code: shapely_wkb.loads(bytes(g)) for code, g in conn.execute(
-            text("SELECT code, ST_AsBinary(geom) FROM towns"))}
+        towns = town_geometries(conn)
         lines = route_lines()
         for route in CORRIDOR_ROUTES:
             res = conn.execute(text(
@@ -95,12 +98,11 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
         for st in LINE17_STATIONS:
             res = conn.execute(text(
                 "INSERT INTO stations (id, line, seq, name_zh, name_en, former_name, in_qingpu, precision_m, geom) "
-                "SELECT :id, '17', :seq, :zh, :en, :former, ST_Intersects(d.geom, p.g), :prec, p.g "
-                "FROM district d, (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g) p "
-                "WHERE d.adcode = :adcode ON CONFLICT (id) DO NOTHING RETURNING 1"),
+                "VALUES (:id, '17', :seq, :zh, :en, :former, :inside, :prec, "
+                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) ON CONFLICT (id) DO NOTHING RETURNING 1"),
                 {"id": f"l17-{st.seq:02d}", "seq": st.seq, "zh": st.name_zh, "en": st.name_en,
-                 "former": st.former_name, "prec": STATION_PRECISION_M, "lon": st.lon, "lat": st.lat,
-                 "adcode": DISTRICT_ADCODE}).first()
+                 "former": st.former_name, "inside": district.intersects(Point(st.lon, st.lat)),
+                 "prec": STATION_PRECISION_M, "lon": st.lon, "lat": st.lat}).first()
             _count(report, "stations", res is not None)
         step()
 
@@ -118,16 +120,25 @@ def load_layout(engine: Engine, progress=None) -> LoadReport:
                  "g": polygon_wkb(zone.geom)}).first()
             _count(report, "zones", res is not None)
             if res is not None:
-                conn.execute(text(
-                    "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
-                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
-                    "SELECT id, version, 'load', 'default layout', updated_by, kind, name_zh, name_en, "
-                    "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom "
-                    "FROM zones WHERE id = :id"), {"id": zone.id})
+                record_zone_version(conn, zone.id, "load", "default layout")
         step()
         if report.inserted:
             bump_version(conn, *report.inserted)
     return report
+
+
+def insert_town(conn: Connection, town, geom, schematic: bool, source: str) -> None:
+    """One town of layers.qingpu.TOWNS with its outline (the one writer of the towns table)."""
+    conn.execute(text(
+        f"INSERT INTO towns (code, name_zh, name_en, kind, schematic, source, seat, geom) VALUES "
+        f"(:code, :zh, :en, :kind, :schematic, :src, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
+        f"{MULTI.format(name='g')})"),
+        {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind, "schematic": schematic,
+         "src": source, "lon": town.seat[0], "lat": town.seat[1], "g": polygon_wkb(geom)})
+
+
+def delete_towns(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM towns"))
 
 
 def _count(report: LoadReport, table: str, inserted: bool) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-from shapely import wkb as shapely_wkb
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.core.store import MULTI, bump_version, polygon_wkb
+from app.core.store import bump_version, district_geometry, polygon_wkb, town_geometries
 from app.enterprises.assignment import reassign_changed_area
+from app.layout.store import delete_towns, insert_town
+from app.zones.store import replace_zone_geometry, zone_exists, zone_geometry_if_untouched
 from gis.crs import geometry_to_wgs84
 from gis.towns_check import check_towns, looks_like_degrees
 from layers.default_layout import derived_zone_geometry
-from layers.qingpu import CLUSTERS, CORE, DISTRICT_ADCODE, TOWNS
+from layers.qingpu import CLUSTERS, CORE, TOWNS
 
 NAME_COLUMNS = ("name_zh", "名称", "镇街", "乡镇", "name", "NAME", "Name")
 GEOGRAPHIC_EPSG = {4326, 4490}
@@ -62,24 +62,16 @@ def _canonical_name(value) -> str:
 def import_towns(engine: Engine, path: str | Path, crs: str | None = None, author: str = "system:import") -> str:
     rows = read_towns(path, crs)
     with engine.begin() as conn:
-        district = shapely_wkb.loads(bytes(conn.execute(
-            text("SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"), {"a": DISTRICT_ADCODE}).scalar_one()))
+        district = district_geometry(conn)
         errors = check_towns(rows, district, [t.name_zh for t in TOWNS])
         if errors:
             raise TownsImportError(f"{Path(path).name} refused, towns unchanged: " + "; ".join(errors))
         by_name = {t.name_zh: t for t in TOWNS}
-        conn.execute(text("DELETE FROM towns"))
+        delete_towns(conn)
         for name, geom in rows:
-            town = by_name[name]
-            conn.execute(text(
-                f"INSERT INTO towns (code, name_zh, name_en, kind, schematic, source, seat, geom) VALUES "
-                f"(:code, :zh, :en, :kind, false, :src, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
-                f"{MULTI.format(name='g')})"),
-                {"code": town.code, "zh": town.name_zh, "en": town.name_en, "kind": town.kind,
-                 "src": f"imported from {Path(path).name}", "lon": town.seat[0], "lat": town.seat[1],
-                 "g": polygon_wkb(geom.intersection(district))})
-        towns = {code: shapely_wkb.loads(bytes(g)) for code, g in conn.execute(
-            text("SELECT code, ST_AsBinary(geom) FROM towns"))}
+            insert_town(conn, by_name[name], geom.intersection(district), schematic=False,
+                        source=f"imported from {Path(path).name}")
+        towns = town_geometries(conn)
         rederived, kept = _rederive_zones(conn, towns, district, Path(path).name)
         bump_version(conn, "towns", *(["zones"] if rederived else []))
     summary = f"imported {len(rows)} towns from {Path(path).name}"
@@ -94,30 +86,14 @@ def _rederive_zones(conn, towns, district, filename: str) -> tuple[list[str], li
     """Zones built from towns follow the new towns unless a person has edited them."""
     rederived, kept = [], []
     for spec in (CORE, *CLUSTERS):
-        row = conn.execute(text(
-            "SELECT ST_AsBinary(geom), NOT EXISTS (SELECT 1 FROM zone_versions v WHERE v.zone_id = z.id "
-            "AND v.author NOT LIKE 'system%') FROM zones z WHERE id = :id"), {"id": spec.id}).first()
-        if row is None:
+        old = zone_geometry_if_untouched(conn, spec.id)
+        if old is None:
+            if zone_exists(conn, spec.id):
+                kept.append(spec.id)
             continue
-        if not row[1]:
-            kept.append(spec.id)
-            continue
-        old = bytes(row[0])
         geom = derived_zone_geometry(spec.id, towns, district)
-        conn.execute(text(f"UPDATE zones SET geom = {MULTI.format(name='g')}, version = version + 1, "
-                          f"updated_at = now(), updated_by = 'system:import' WHERE id = :id"),
-                     {"g": polygon_wkb(geom), "id": spec.id})
-        conn.execute(text(
-            "INSERT INTO zone_versions (zone_id, version, action, comment, author, kind, name_zh, name_en, "
-            "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, geom) "
-            "SELECT id, version, 'update', :comment, updated_by, kind, name_zh, name_en, target_industries, "
-            "target_phrases, member_towns, parent_zone, schematic, description, rank, geom FROM zones WHERE id = :id"),
-            {"id": spec.id, "comment": f"re-derived from towns imported from {filename}"})
-        _reassign(conn, old, polygon_wkb(geom))
+        replace_zone_geometry(conn, spec.id, polygon_wkb(geom), "system:import",
+                              f"re-derived from towns imported from {filename}")
+        reassign_changed_area(conn, old.wkb, polygon_wkb(geom))
         rederived.append(spec.id)
     return rederived, kept
-
-
-def _reassign(conn, old: bytes, new: bytes) -> None:
-
-    reassign_changed_area(conn, old, new)

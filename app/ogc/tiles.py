@@ -28,6 +28,7 @@ from sqlalchemy import text
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url
+from app.core.store import data_version_sql, data_versions
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.params import check_params
 from gis.point_grid import CELLS, PointGrid
@@ -109,7 +110,7 @@ class GridStore:
             if held and held[0] >= version:
                 return held
             row = conn.execute(text(
-                f"SELECT (SELECT version FROM data_versions WHERE collection = :c) AS version, "
+                f"SELECT {data_version_sql('c')} AS version, "
                 f"array_agg(ST_X(geom)) AS lon, array_agg(ST_Y(geom)) AS lat FROM {layer.table}"),
                 {"c": layer.id}).one()
             lon = np.asarray(row.lon or [], dtype=float)
@@ -149,20 +150,13 @@ def _prop_sql(f) -> str:
 
 def layer_tile_sql(layer: Layer, fields, z: int) -> str:
     """One statement returning (version, mvt bytes) for layer at :z/:x/:y."""
-    version = f"(SELECT version FROM data_versions WHERE collection = '{layer.id}')"
+    version = data_version_sql("layer")
     bounds = (f"t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), 4326)")
     mvt_geom = f"ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, true)"
     cols = ", ".join(["t.%s::text AS id" % layer.id_column, *(_prop_sql(f) for f in fields)])
     body = f"SELECT {cols}, {mvt_geom} AS geom FROM {layer.table} t WHERE {bounds}"
     return (f"SELECT {version} AS version, (SELECT ST_AsMVT(q, '{layer.id}', {EXTENT}, 'geom') "
             f"FROM ({body}) q WHERE q.geom IS NOT NULL) AS mvt")
-
-
-def read_versions(conn, layer_ids: list[str]) -> dict[str, int]:
-    rows = conn.execute(text("SELECT collection, version FROM data_versions WHERE collection = ANY(:c)"),
-                        {"c": layer_ids}).all()
-    found = {c: int(v) for c, v in rows}
-    return {lid: found.get(lid, 0) for lid in layer_ids}
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
@@ -186,7 +180,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     cache_control = "public, no-cache" if public_view else "private, no-cache"
     cache, grids = app_caches(request.app)
     with request.app.state.engine.connect() as conn:
-        versions = read_versions(conn, [layer.id for layer in layers]) if layers else {}
+        versions = data_versions(conn, [layer.id for layer in layers]) if layers else {}
         etag = '"' + hashlib.sha1(repr((z, x, y, sorted(versions.items()), sorted(field_keys.items())))
                                   .encode()).hexdigest()[:24] + '"'
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
@@ -203,7 +197,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
                     # A small tile is faster without parallel workers (starting them costs ~10 ms).
                     conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
                     row = conn.execute(text(layer_tile_sql(layer, tile_fields(layer, role), z)),
-                                       {"z": z, "x": x, "y": y}).one()
+                                       {"z": z, "x": x, "y": y, "layer": layer.id}).one()
                     built, tile = int(row.version or 0), bytes(row.mvt or b"")
                 cache.put((layer.id, z, x, y, field_keys[layer.id], built), tile)
             parts.append(tile)

@@ -18,7 +18,7 @@ from shapely import wkt as shapely_wkt
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.core.store import bump_version
+from app.core.store import bump_version, district_geometry
 from app.sites.store import lock_sites, refresh_derived
 from gis.crs import SOURCE_SYSTEMS, geometry_to_wgs84
 from gis.site_demo import generate_sites
@@ -236,12 +236,10 @@ def load_demo_sites(engine: Engine, count: int = 400, seed: int = 17, progress=N
     if count < 1:
         raise ValueError("--count must be at least 1")
     with engine.begin() as conn:
-        district = conn.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).scalar_one()
-        if district is None:
-            raise ValueError("no district outline: run `qingpu layout load` first")
+        district = district_geometry(conn)
         parks = [shapely.from_wkb(r[0]) for r in conn.execute(
             text("SELECT ST_AsBinary(geom) FROM zones WHERE kind = 'park' ORDER BY id")).all()]
-        sites = generate_sites(shapely.from_wkb(district), parks, count, seed)
+        sites = generate_sites(district, parks, count, seed)
         lock_sites(conn)
         conn.execute(text("DELETE FROM sites WHERE synthetic"))
         clash = conn.execute(text("SELECT count(*) FROM sites WHERE id LIKE 'DEMO-S-%'")).scalar_one()

@@ -11,10 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.errors import Problem
-from app.core.store import MULTI, bump_version, polygon_wkb
+from app.core.store import MULTI, bump_version, district_geometry, polygon_wkb
 from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
-from layers.qingpu import DISTRICT_ADCODE
 
 ATTRIBUTES = ("kind", "name_zh", "name_en", "target_industries", "target_phrases", "member_towns", "parent_zone",
               "schematic", "description", "rank")
@@ -42,11 +41,6 @@ def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | N
     return ZoneState(zone_id, m["version"], {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1])))
 
 
-def _district(conn: Connection) -> BaseGeometry:
-    return shapely_wkb.loads(bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM district WHERE adcode = :a"),
-                                                {"a": DISTRICT_ADCODE}).scalar_one()))
-
-
 def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None) -> list[Violation]:
     parent = None
     if attrs.get("parent_zone"):
@@ -56,7 +50,7 @@ def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeomet
         parent = (p.id, p.attrs["kind"], p.geom)
     children = {cid: shapely_wkb.loads(bytes(g)) for cid, g in conn.execute(text(
         "SELECT id, ST_AsBinary(geom) FROM zones WHERE parent_zone = :id AND id <> :id"), {"id": zone_id})}
-    return validate_zone(geom, attrs["kind"], _district(conn), parent, children)
+    return validate_zone(geom, attrs["kind"], district_geometry(conn), parent, children)
 
 
 def precondition(state: ZoneState | None, zone_id: str, if_match: str | None) -> None:
@@ -78,13 +72,39 @@ def _jsonable(attrs: dict) -> dict:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in attrs.items()}
 
 
-def _record_version(conn: Connection, zone_id: str, action: str, comment: str, author: str,
-                    rolled_back_to: int | None = None) -> int:
+def record_zone_version(conn: Connection, zone_id: str, action: str, comment: str, author: str | None = None,
+                        rolled_back_to: int | None = None, deleted: bool = False) -> int:
+    """Copy the zone's row as it stands into its immutable history (the one writer of zone_versions).
+
+    ``author`` None keeps the row's ``updated_by``; ``deleted`` records the version after the current
+    one, without geometry, before the caller deletes the row. Returns the version recorded."""
+    version = "version + 1" if deleted else "version"
+    geom = "NULL" if deleted else "geom"
     return conn.execute(text(
         f"INSERT INTO zone_versions (zone_id, version, action, comment, author, rolled_back_to, {_COLUMNS}, geom) "
-        f"SELECT id, version, :action, :comment, :author, :rb, {_COLUMNS}, geom FROM zones WHERE id = :id "
-        f"RETURNING version"), {"id": zone_id, "action": action, "comment": comment, "author": author,
-                                "rb": rolled_back_to}).scalar_one()
+        f"SELECT id, {version}, :action, :comment, coalesce(:author, updated_by), :rb, {_COLUMNS}, {geom} "
+        f"FROM zones WHERE id = :id RETURNING version"),
+        {"id": zone_id, "action": action, "comment": comment, "author": author, "rb": rolled_back_to}).scalar_one()
+
+
+def zone_exists(conn: Connection, zone_id: str) -> bool:
+    return conn.execute(text("SELECT 1 FROM zones WHERE id = :id"), {"id": zone_id}).first() is not None
+
+
+def zone_geometry_if_untouched(conn: Connection, zone_id: str) -> BaseGeometry | None:
+    """The zone's geometry while only the system has written it (no person's version), else None."""
+    row = conn.execute(text(
+        "SELECT ST_AsBinary(geom) FROM zones z WHERE id = :id AND NOT EXISTS (SELECT 1 FROM zone_versions v "
+        "WHERE v.zone_id = z.id AND v.author NOT LIKE 'system%')"), {"id": zone_id}).first()
+    return shapely_wkb.loads(bytes(row[0])) if row else None
+
+
+def replace_zone_geometry(conn: Connection, zone_id: str, geom_wkb: bytes, author: str, comment: str) -> int:
+    """A system write of a zone's outline (the attributes stay), recorded as a new version."""
+    conn.execute(text(f"UPDATE zones SET geom = {MULTI.format(name='g')}, version = version + 1, "
+                      f"updated_at = now(), updated_by = :author WHERE id = :id"),
+                 {"g": geom_wkb, "id": zone_id, "author": author})
+    return record_zone_version(conn, zone_id, "update", comment)
 
 
 def _next_version(conn: Connection, zone_id: str) -> int:
@@ -128,7 +148,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
         _refuse(violations_for(conn, zone_id, attrs, geom))
         version = _next_version(conn, zone_id)
         _write(conn, zone_id, attrs, geom, version, author, insert=True)
-        _record_version(conn, zone_id, "create", comment, author)
+        record_zone_version(conn, zone_id, "create", comment, author)
     else:
         precondition(state, zone_id, if_match)
         if action == "delete":
@@ -136,11 +156,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
             if children:
                 raise Problem(409, "Conflict", f"zone '{zone_id}' holds parks ({', '.join(children)}); "
                                                f"move or delete them first")
-            version = state.version + 1
-            conn.execute(text(
-                f"INSERT INTO zone_versions (zone_id, version, action, comment, author, {_COLUMNS}, geom) "
-                f"SELECT id, :v, 'delete', :comment, :author, {_COLUMNS}, NULL FROM zones WHERE id = :id"),
-                {"id": zone_id, "v": version, "comment": comment, "author": author})
+            record_zone_version(conn, zone_id, "delete", comment, author, deleted=True)
             conn.execute(text("DELETE FROM zones WHERE id = :id"), {"id": zone_id})
         else:
             if action == "rollback":
@@ -151,7 +167,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
                 # Copy the old geometry byte for byte, so the rollback restores it exactly.
                 conn.execute(text("UPDATE zones SET geom = (SELECT geom FROM zone_versions WHERE zone_id = :id "
                                   "AND version = :v) WHERE id = :id"), {"id": zone_id, "v": rollback_to})
-            _record_version(conn, zone_id, action, comment, author, rolled_back_to=rollback_to)
+            record_zone_version(conn, zone_id, action, comment, author, rolled_back_to=rollback_to)
     after_row = current(conn, zone_id)
     after = after_row.geom if after_row else None
     moved = reassign_changed_area(conn, before.wkb if before is not None else None,
