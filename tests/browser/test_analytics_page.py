@@ -1,6 +1,7 @@
 """The /analytics page in headless Chromium: charts and map layers are drawn from the API."""
 import pytest
 
+from tests.browser.signin import sign_in
 from tests.integration.analytics.test_analytics_api import (  # noqa: F401  (SQL-inserted firms)
     enterprises,
     investment_headers,
@@ -46,13 +47,10 @@ def test_investment_staff_sign_in_and_see_progress_bars_toward_the_targets(page,
                                                                            investment_headers):  # noqa: F811
     state = _open(page, live_server)
     assert state["charts"]["targets"] == 0
-    page.fill("#login-user", "ana_investment")  # the user investment_headers created
-    page.fill("#login-pass", "analytics-pass-1")
-    with page.expect_navigation():
-        page.click("#login-button")
+    sign_in(page, "ana_investment", "analytics-pass-1", "investment", reloads=True)  # the user investment_headers created
     page.wait_for_function("window.analyticsState && window.analyticsState.ready", timeout=60000)
     state = page.evaluate("window.analyticsState")
-    assert state["errors"] == [] and page.locator("#who").inner_text() == "ana_investment"
+    assert state["errors"] == [] and "ana_investment" in page.locator("#who").inner_text()
     assert "role investment" in page.locator("#status").inner_text()
     assert state["charts"]["targets"] >= 5  # the output-based targets (proxies)
     bars = page.evaluate("Chart.getChart('targets-chart').data.datasets[0].data")

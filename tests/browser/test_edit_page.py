@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.core.users import add_user
 from gis.partition import as_multipolygon
+from tests.browser.signin import sign_in
 
 ZONE = "park-xujing-industrial"
 
@@ -26,10 +27,7 @@ def _zone_row(engine):
 
 def _sign_in_and_open(page, live_server, planner):
     page.goto(f"{live_server}/edit?zone={ZONE}")
-    page.fill("#login-form input[name=username]", planner[0])
-    page.fill("#login-form input[name=password]", planner[1])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector(f"#who:has-text('{planner[0]}')")
+    sign_in(page, planner[0], planner[1], "planner")
     page.wait_for_selector("#history li.version")
 
 
@@ -88,3 +86,22 @@ def test_editor_refuses_to_save_without_a_comment(live_server, page, engine, pla
     page.click("#save")
     assert "comment is required" in page.locator("#message").inner_text()
     assert _zone_row(engine) == before
+
+
+def test_the_editor_refuses_a_non_planner_and_signs_out(live_server, page, engine, planner):
+    add_user(engine, "editor-ui-staff", "investment", "not-a-planner-1")
+    page.goto(f"{live_server}/edit?zone={ZONE}")
+    page.fill("#login-form input[name=username]", "editor-ui-staff")
+    page.fill("#login-form input[name=password]", "not-a-planner-1")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#signin-message:has-text('招商人员 investment staff')")
+    assert "规划人员 planner" in page.locator("#signin-message").inner_text()  # what the page needs, in words
+    assert "Not signed in" in page.locator("#who").inner_text()
+    assert page.evaluate("sessionStorage.getItem('qingpu_token')") is None
+    sign_in(page, planner[0], planner[1], "planner")
+    page.wait_for_selector("#history li.version")
+    assert page.locator("#edit-vertices").is_enabled()
+    page.click("#logout")
+    page.wait_for_selector("#who:has-text('Not signed in')")
+    assert page.locator("#login-form").is_visible() and page.locator("#edit-vertices").is_disabled()
+    assert page.evaluate("sessionStorage.getItem('qingpu_token')") is None

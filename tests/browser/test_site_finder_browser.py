@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from app.core.users import add_user
 from app.sites.importer import load_demo_sites
+from tests.browser.signin import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +22,7 @@ def demo(engine):
 
 def _sign_in(page, live_server):
     page.goto(f"{live_server}/sites/finder")
-    page.fill("input[name=username]", "finder-staff")
-    page.fill("input[name=password]", "finder-staff-pw")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("text=Signed in as finder-staff")
+    sign_in(page, "finder-staff", "finder-staff-pw", "investment")
 
 
 def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):
@@ -80,3 +78,18 @@ def test_an_area_drawn_on_the_map_excludes_the_sites_in_it(page, live_server, de
     page.click("#run")
     page.wait_for_function("(id) => !document.querySelector('#ranked tbody').innerText.includes(id)", arg=first)
     assert "outside the excluded areas" in page.inner_text("#funnel")
+
+
+def test_one_sign_in_serves_every_page_of_the_tab(page, live_server, demo):
+    _sign_in(page, live_server)
+    for path in ("/analytics", "/edit"):  # one token key: the other pages know who is signed in
+        page.goto(f"{live_server}{path}")
+        page.wait_for_selector("#who:has-text('Signed in as finder-staff · 招商人员 investment staff')")
+    # ... and the editor says this role cannot edit there, and offers no edit
+    assert "this page needs 规划人员 planner" in page.locator("#who").inner_text()
+    page.select_option("#zone-select", "core")
+    assert page.locator("#edit-vertices").is_disabled()
+    page.click("#logout")
+    page.goto(f"{live_server}/sites/finder")
+    page.wait_for_selector("#who:has-text('Not signed in')")
+    assert page.locator("#login-form").is_visible()

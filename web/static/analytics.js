@@ -1,7 +1,7 @@
 /* The /analytics page: zone choropleths (LQ, density), H3 hex bins, Gi* hotspots, a density
    overlay, and two charts (LQ per zone, progress toward the 2025 targets). Everything comes from
-   the /analytics API; after signing in (the form, or a token the site finder left in sessionStorage
-   "qingpu_token") investment staff see output-based target progress. window.analyticsState reports what was drawn
+   the /analytics API; after signing in (web/static/signin.js, shared by every page) investment staff
+   see output-based target progress. window.analyticsState reports what was drawn
    (the page test reads it). */
 (function () {
   "use strict";
@@ -18,38 +18,9 @@
   var charts = {};
   var hotspotLegend = null;
 
-  // The token of the session (shared with the site finder), or one saved in localStorage.
-  function token() {
-    return window.sessionStorage.getItem("qingpu_token") || window.localStorage.getItem("qingpu_token");
-  }
-
-  function headers() {
-    var t = token();
-    return t ? { Authorization: "Bearer " + t } : {};
-  }
-
-  document.getElementById("login").addEventListener("submit", function () {
-    var body = new URLSearchParams();
-    body.set("username", document.getElementById("login-user").value);
-    body.set("password", document.getElementById("login-pass").value);
-    fetch("/auth/token", { method: "POST", body: body }).then(function (r) {
-      return r.json().then(function (b) { if (!r.ok) { throw new Error(b.detail || r.status); } return b; });
-    }).then(function (b) {
-      window.sessionStorage.setItem("qingpu_token", b.access_token);
-      window.sessionStorage.setItem("qingpu_user", document.getElementById("login-user").value);
-      window.location.reload();
-    }).catch(report);
-  });
-  document.getElementById("logout-button").addEventListener("click", function () {
-    window.sessionStorage.removeItem("qingpu_token"); window.sessionStorage.removeItem("qingpu_user");
-    window.localStorage.removeItem("qingpu_token");
-    window.location.reload();
-  });
-  if (token()) {
-    document.getElementById("who").textContent = (window.sessionStorage.getItem("qingpu_user") || "signed in");
-    ["login-user", "login-pass", "login-button"].forEach(function (id) { document.getElementById(id).hidden = true; });
-    document.getElementById("logout-button").hidden = false;
-  }
+  // Signing in or out (web/static/signin.js) changes what the API shows: draw the page afresh.
+  function headers() { return window.QingpuSignIn.headers(); }
+  document.addEventListener("qingpu:signin", function () { window.location.reload(); });
 
   function getJSON(url) {
     return fetch(url, { headers: headers() }).then(function (r) {

@@ -3,8 +3,8 @@
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
-  var state = { token: sessionStorage.getItem('qp-token'), user: sessionStorage.getItem('qp-user'),
-                zone: null, etag: null, original: null, layer: null, shown: null, markers: [] };
+  var signin = window.QingpuSignIn;  // web/static/signin.js: the one sign-in of every page
+  var state = { zone: null, etag: null, original: null, layer: null, shown: null, markers: [] };
   var map = L.map('map', { zoomControl: true }).setView([31.12, 121.09], 11);
   L.control.scale({ imperial: false }).addTo(map);
   var context = L.layerGroup().addTo(map);
@@ -16,43 +16,19 @@
   function say(text, ok) { var m = $('message'); m.textContent = text; m.className = ok ? 'ok' : 'error'; }
   function authHeaders(extra) {
     var h = Object.assign({ 'Content-Type': 'application/json', 'Accept': 'application/json' }, extra || {});
-    if (state.token) h.Authorization = 'Bearer ' + state.token;
-    return h;
+    return signin.headers(h);
   }
   function problemText(body) {
     var text = (body.title || 'Error') + ': ' + (body.detail || '');
     return text;
   }
 
-  function showLogin() {
-    var signedIn = !!state.token;
-    $('login-form').hidden = signedIn; $('logout').hidden = !signedIn;
-    $('who').textContent = signedIn ? ('已登录 signed in: ' + state.user) : '规划人员登录 Sign in (planner)';
-    updateButtons();
-  }
   function updateButtons() {
-    var can = !!(state.token && state.zone);
+    var can = !!(signin.allowed() && state.zone);
     ['edit-vertices', 'redraw', 'reset', 'preview', 'save'].forEach(function (id) { $(id).disabled = !can; });
   }
 
-  $('login-form').addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var form = new FormData(ev.target);
-    fetch('/auth/token', { method: 'POST', body: new URLSearchParams(form) }).then(function (r) {
-      return r.json().then(function (b) { return { ok: r.ok, body: b }; });
-    }).then(function (res) {
-      if (!res.ok) { say(problemText(res.body), false); return; }
-      if (res.body.role !== 'planner' && res.body.role !== 'admin') {
-        say('该账号角色为 ' + res.body.role + '，只有规划人员可以编辑 / only planners edit zones', false); return; }
-      state.token = res.body.access_token; state.user = form.get('username');
-      sessionStorage.setItem('qp-token', state.token); sessionStorage.setItem('qp-user', state.user);
-      say('已登录 Signed in', true); showLogin();
-    });
-  });
-  $('logout').addEventListener('click', function () {
-    sessionStorage.removeItem('qp-token'); sessionStorage.removeItem('qp-user');
-    state.token = null; state.user = null; showLogin();
-  });
+  document.addEventListener('qingpu:signin', updateButtons);
 
   function loadContext() {
     fetch('/collections/district/items?limit=1').then(function (r) { return r.json(); }).then(function (fc) {
@@ -214,6 +190,6 @@
       });
   }
 
-  showLogin();
+  updateButtons();
   loadContext();
 })();

@@ -5,31 +5,17 @@
   const cfg = window.SITE_FINDER;
   const $ = (sel) => document.querySelector(sel);
   const form = $("#criteria-form");
-  let token = sessionStorage.getItem("qingpu_token");
+  const signin = window.QingpuSignIn;  // web/static/signin.js: the one sign-in of every page
   let lastBody = null, lastResult = null;
 
-  // -- auth ---------------------------------------------------------------------------------------
-  function showUser() {
-    const user = sessionStorage.getItem("qingpu_user");
-    $("#who").textContent = token ? `Signed in as ${user}` : "Sign in (investment staff):";
-    $("#logout").hidden = !token;
-    for (const el of $("#login-form").querySelectorAll("input, button[type=submit]")) el.hidden = !!token;
-  }
-  $("#login-form").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const data = new URLSearchParams(new FormData(ev.target));
-    const res = await fetch("/auth/token", {method: "POST", body: data});
-    const body = await res.json();
-    if (!res.ok) return status(body.detail || "sign-in failed", true);
-    token = body.access_token;
-    sessionStorage.setItem("qingpu_token", token);
-    sessionStorage.setItem("qingpu_user", data.get("username"));
-    showUser(); status(`signed in (${body.role})`); loadSaved();
+  // -- auth: a new sign-in brings that user's saved searches --------------------------------------
+  document.addEventListener("qingpu:signin", (ev) => {
+    if (ev.detail.token) { status(`signed in (${signin.roleWords(ev.detail.role)})`); loadSaved(); }
+    else { status("signed out"); $("#saved").replaceChildren(); }
   });
-  $("#logout").addEventListener("click", () => { token = null; sessionStorage.clear(); showUser(); });
 
   async function api(path, options = {}) {
-    const headers = Object.assign({"Authorization": `Bearer ${token}`}, options.headers || {});
+    const headers = signin.headers(options.headers || {});
     const res = await fetch(path, Object.assign({}, options, {headers}));
     if (!res.ok) {
       let detail = res.statusText;
@@ -142,7 +128,7 @@
   form.addEventListener("submit", async (ev) => { ev.preventDefault(); await runSearch(); });
 
   async function runSearch(body = null) {
-    if (!token) return status("sign in first", true);
+    if (!signin.token()) return status("sign in first", true);
     try { lastBody = body || buildBody(); } catch (e) { return status(`excluded areas: ${e.message}`, true); }
     status("searching…");
     try {
@@ -228,7 +214,7 @@
 
   // -- saved searches -----------------------------------------------------------------------------
   async function loadSaved() {
-    if (!token) return;
+    if (!signin.token()) return;
     try {
       const list = (await (await api("/sites/searches")).json()).searches;
       $("#saved").innerHTML = list.length ? "<p><b>Saved searches</b></p>" + list.map((s) =>
@@ -252,5 +238,5 @@
     } catch (e) { status(e.message, true); }
   });
 
-  showUser(); loadSaved();
+  loadSaved();
 })();
