@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app.analytics import routes as analytics_routes
 from app.analytics import tiles as analytics_tiles
 from app.core import assets, auth, errors
+from app.core.cors import CorsMiddleware
 from app.core.db import database_url, make_engine
 from app.core.settings import Settings, load_settings
 from app.enterprises import routes as enterprise_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list, any_origin=settings.cors_any_origin)
     return app
 
 

@@ -54,6 +54,10 @@ class Layer:
     tile_fields: tuple[str, ...] | None = None
     # SQL standing in for the table at a time :as_of (asOf=), for layers that keep a history.
     history_sql: str | None = None
+    # The datetime field the OGC `datetime` parameter filters on (and the collection's temporal extent).
+    temporal: str | None = None
+    # The least role that may create, replace, update and delete items (OGC API – Features Part 4); None: read-only.
+    edit_role: str | None = None
 
     @property
     def title(self) -> str:
@@ -118,7 +122,7 @@ register(Layer(
      Field("area_km2", "number", "面积 (km²)"),
      Field("version", "integer", "版本"), Field("updated_at", "datetime", "更新时间"),
      Field("updated_by", "string", "更新人", least_role="planner")),
-    order_by="t.rank, t.id",
+    order_by="t.rank, t.id", temporal="updated_at", edit_role="planner",
     style={"by": "kind", "colors": ZONE_COLORS, "weight": 2, "fillOpacity": 0.18},
     # Each zone's latest version at :as_of, unless that version was its deletion.
     history_sql="(SELECT * FROM (SELECT DISTINCT ON (zone_id) zone_id AS id, kind, name_zh, name_en, "
@@ -183,7 +187,7 @@ register(Layer(
      Field("station_m", "number", "距车站 (m)"), Field("highway_m", "number", "距高速 (m)"),
      Field("corridor_m", "number", "距数字干线 (m)"), Field("address", "string", "地址", queryable=False),
      Field("synthetic", "boolean", "示例数据"), Field("updated_at", "datetime", "更新时间")),
-    least_role="investment", label_zh="name", label_en="id",
+    least_role="investment", label_zh="name", label_en="id", temporal="updated_at",
     style={"by": "availability", "colors": {"available": "#1a9850", "negotiating": "#fdae61", "reserved": "#bdbdbd"},
            "weight": 1, "fillOpacity": 0.5},
     min_zoom=11))

@@ -23,10 +23,17 @@ class Settings(BaseSettings):
     basemap: str = Field(default="none", validation_alias="QINGPU_BASEMAP")
     tianditu_key: str | None = Field(default=None, validation_alias="QINGPU_TIANDITU_KEY")
     max_items_limit: int = Field(default=10000, validation_alias="QINGPU_MAX_LIMIT")
+    # CORS: origins answered with credentials (comma-separated), and whether any other origin may read.
+    cors_origins: str = Field(default="", validation_alias="QINGPU_CORS_ORIGINS")
+    cors_any_origin: bool = Field(default=True, validation_alias="QINGPU_CORS_ANY_ORIGIN")
 
     @property
     def var_dir(self) -> Path:
         return self.home / "var"
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     def with_database(self, url: str) -> "Settings":
         """A copy naming a database explicitly (e.g. the project's own cluster, once started)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -33,6 +33,8 @@ class ItemQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (field name, descending)
     crs: OgcCrs = CRS84
     as_of: datetime | None = None  # read the layer's history as it stood then
+    # OGC `datetime`: the layer's temporal field within [start, end] (None: open); an instant has start == end.
+    time_range: tuple[datetime | None, datetime | None] | None = None
 
     def source(self, layer: Layer) -> str:
         if self.as_of is None:
@@ -59,6 +61,15 @@ def where_sql(layer: Layer, q: ItemQuery, params: dict) -> str:
         f = layer.field(name)
         params[f"eq{i}"] = value
         clauses.append(f":eq{i} = ANY({f.expr})" if f.type == "array" else f"{f.expr} = :eq{i}")
+    if q.time_range is not None and layer.temporal:
+        expr = layer.field(layer.temporal).expr
+        start, end = q.time_range
+        if start is not None:
+            params["t_start"] = start
+            clauses.append(f"{expr} >= :t_start")
+        if end is not None:
+            params["t_end"] = end
+            clauses.append(f"{expr} <= :t_end")
     if q.filter_sql:
         params.update(q.filter_params)
         clauses.append(q.filter_sql)
@@ -158,3 +169,16 @@ def extent(conn: Connection, layer: Layer) -> list[float] | None:
     agg = f"ST_EstimatedExtent('{layer.table}', 'geom')" if big else f"(SELECT ST_Extent(geom) FROM {layer.table})"
     row = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT {agg} AS e) s")).first()
     return [round(v, 6) for v in row] if row and row[0] is not None else None
+
+
+def temporal_extent(conn: Connection, layer: Layer) -> list[str | None] | None:
+    """[first, last] of the layer's temporal field as RFC 3339 UTC times, or None without one."""
+    if not layer.temporal:
+        return None
+    expr = layer.field(layer.temporal).expr
+    row = conn.execute(text(f"SELECT min({expr}), max({expr}) FROM {layer.table} t")).first()
+    return [_utc(v) for v in row] if row else [None, None]
+
+
+def _utc(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None

@@ -6,7 +6,7 @@ problem naming the parameter; nothing unknown is ignored silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import shapely
 from fastapi import Request
@@ -119,7 +119,7 @@ def parse_items(request: Request, layer: Layer, role: str, *, extra: set[str], d
     visible = layer.fields_for(role)
     qfields = queryables(layer, role)
     check_params(request, extra | FILTER_PARAMS | set(qfields) | ({"limit", "offset"} if max_limit else set())
-                 | ({"asOf"} if layer.history_sql else set()))
+                 | ({"asOf"} if layer.history_sql else set()) | ({"datetime"} if layer.temporal else set()))
     p = request.query_params
     bbox = None
     if "bbox" in p:
@@ -130,13 +130,15 @@ def parse_items(request: Request, layer: Layer, role: str, *, extra: set[str], d
     filter_sql, filter_params = parse_filter(request, qfields)
     query = ItemQuery(
         bbox=bbox,
-        limit=int_param(request, "limit", default_limit, 1, max_limit) if max_limit else None,
+        # A limit above the maximum is served at the maximum (OGC API – Features Part 1, /req/core/fc-limit-response).
+        limit=min(int_param(request, "limit", default_limit, 1, 10**9), max_limit) if max_limit else None,
         offset=int_param(request, "offset", 0, 0, 10**9) if max_limit else 0,
         equals={n: typed_value(qfields[n], v) for n, v in p.items() if n in qfields},
         filter_sql=filter_sql, filter_params=filter_params,
         sortby=parse_sortby(p.get("sortby"), qfields),
         crs=parse_crs(p.get("crs"), "crs"),
-        as_of=parse_as_of(p["asOf"]) if "asOf" in p else None)
+        as_of=parse_as_of(p["asOf"]) if "asOf" in p else None,
+        time_range=parse_datetime(p["datetime"]) if "datetime" in p else None)
     return ParsedItems(query, parse_properties(p.get("properties"), visible))
 
 
@@ -149,6 +151,38 @@ def parse_as_of(raw: str) -> datetime:
     if when.tzinfo is None:
         raise bad_request("asOf needs a time zone, e.g. 2026-11-27T10:00:00+08:00 or ...Z")
     return when
+
+
+def _instant(raw: str, end: bool) -> datetime | None:
+    """One end of a datetime interval: '..' or '' is open; a date alone covers its whole (UTC) day."""
+    if raw in ("", ".."):
+        return None
+    try:
+        if len(raw) == 10:
+            day = datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
+            return day + timedelta(days=1, microseconds=-1) if end else day
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise bad_request(f"datetime: '{raw}' is not an RFC 3339 time such as 2026-11-27T10:00:00Z or a date "
+                          "such as 2026-11-27")
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def parse_datetime(raw: str) -> tuple[datetime | None, datetime | None]:
+    """datetime=<instant> | <start>/<end> with '..' (or nothing) for an open end (Part 1, /req/core/fc-time)."""
+    if "/" not in raw:
+        if raw.strip() in ("", ".."):
+            raise bad_request("datetime: an instant cannot be open; use start/.. or ../end for an open interval")
+        return _instant(raw.strip(), False), _instant(raw.strip(), True)
+    parts = raw.split("/")
+    if len(parts) != 2:
+        raise bad_request(f"datetime: '{raw}' has more than one '/'; use an instant or start/end")
+    start, end = _instant(parts[0].strip(), False), _instant(parts[1].strip(), True)
+    if start is None and end is None and parts[0].strip() == parts[1].strip() == "":
+        raise bad_request("datetime: an interval needs at least one end; use '../..' for any time")
+    if start is not None and end is not None and start > end:
+        raise bad_request(f"datetime: the interval starts after it ends ({parts[0]} > {parts[1]})")
+    return start, end
 
 
 def output_crs(request: Request) -> OgcCrs:
@@ -172,6 +206,8 @@ OPENAPI_ITEM_PARAMETERS = [
     _param("sortby", "comma-separated queryables, each optionally prefixed with + or -"),
     _param("properties", "comma-separated properties to return"),
     _param("crs", "CRS of the response geometries (default CRS84)"),
+    _param("datetime", "collections with a temporal property (see extent.temporal): an RFC 3339 instant "
+                       "(2026-11-27T10:00:00Z), a date, or an interval start/end with '..' for an open end"),
 ]
 OPENAPI_PAGING = [
     _param("limit", "features per page", {"type": "integer", "minimum": 1, "default": 100}),

@@ -1,11 +1,12 @@
 """OGC API – Features Parts 1–3 over the registered layers: JSON, HTML and CSV."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import shapely.geometry
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.core.auth import Principal, current_principal
 from app.core.errors import not_found
@@ -13,7 +14,7 @@ from app.core.http import base_url, templates, wants_html
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.crs import CRS84, URIS
 from app.ogc.exports import csv_text_rows
-from app.ogc.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items
+from app.ogc.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items, temporal_extent
 from app.ogc.params import (
     OPENAPI_ITEM_PARAMETERS,
     OPENAPI_PAGING,
@@ -24,7 +25,7 @@ from app.ogc.params import (
     queryables,
 )
 from app.zones.store import etag as zone_etag
-from layers.registry import Layer
+from layers.registry import Layer, role_allows
 
 router = APIRouter(tags=["OGC API - Features"])
 
@@ -33,6 +34,7 @@ SCHEMA_JSON = "application/schema+json"
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+_F4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/"
 _CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
 CONFORMANCE = [
     *(_F1 + c for c in ("core", "oas30", "html", "geojson")),
@@ -40,6 +42,8 @@ CONFORMANCE = [
     *(_F3 + c for c in ("filter", "features-filter", "queryables", "queryables-query-parameters")),
     *(_CQL2 + c for c in ("cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators",
                           "basic-spatial-functions", "basic-spatial-functions-plus", "spatial-functions")),
+    # Part 4 (zones, for planners; see OPTIONS /collections/zones/items for what a caller may do).
+    _F4 + "create-replace-delete", _F4 + "update", _F4 + "features",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
@@ -101,7 +105,11 @@ def conformance(request: Request):
     return _render(request, "conformance.html", {"conformsTo": CONFORMANCE})
 
 
-def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None) -> dict:
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None, interval: list | None = None) -> dict:
     root = base_url(request)
     href = f"{root}/collections/{layer.id}"
     doc = {
@@ -125,6 +133,10 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None) ->
     }
     if bbox:
         doc["extent"] = {"spatial": {"bbox": [bbox], "crs": CRS84.uri}}
+    if layer.temporal:  # what `datetime` filters on
+        doc.setdefault("extent", {})["temporal"] = {
+            "interval": [interval or [None, None]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            "description": f"datetime filters on {layer.temporal}"}
     return doc
 
 
@@ -132,7 +144,8 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None) ->
 def collections(request: Request, principal: Principal = Depends(current_principal)):
     check_params(request, {"f"})
     with request.app.state.engine.connect() as conn:
-        docs = [_collection_doc(request, layer, extent(conn, layer)) for layer in visible_layers(principal.role)]
+        docs = [_collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
+                for layer in visible_layers(principal.role)]
     root = base_url(request)
     body = {"collections": docs, "crs": URIS,
             "links": [_link(f"{root}/collections", "self", "application/json"),
@@ -145,7 +158,7 @@ def collection(collection_id: str, request: Request, principal: Principal = Depe
     check_params(request, {"f"})
     layer = visible_layer(collection_id, principal)
     with request.app.state.engine.connect() as conn:
-        doc = _collection_doc(request, layer, extent(conn, layer))
+        doc = _collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
     return _render(request, "collection.html", doc)
 
 
@@ -203,7 +216,7 @@ def items(collection_id: str, request: Request, principal: Principal = Depends(c
         links.append(_link(page_href(q.offset + q.limit), "next", GEOJSON, "next page"))
     if q.offset > 0:
         links.append(_link(page_href(max(0, q.offset - q.limit)), "prev", GEOJSON, "previous page"))
-    body = {"type": "FeatureCollection", "features": page.features}
+    body = {"type": "FeatureCollection", "timeStamp": _now(), "features": page.features}
     if page.matched is not None:
         body["numberMatched"] = page.matched
     else:
@@ -231,6 +244,7 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
         raise not_found(f"no feature '{fid}' in collection '{collection_id}'")
     root = base_url(request)
     href = f"{root}/collections/{layer.id}/items/{fid}"
+    feature["timeStamp"] = _now()
     feature["links"] = [_link(href, "self", GEOJSON), _link(f"{href}?f=html", "alternate", "text/html"),
                         _link(f"{root}/collections/{layer.id}", "collection", "application/json")]
     headers = {"Content-Crs": f"<{crs.uri}>"}
@@ -238,3 +252,20 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
         headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
     return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields, crs=crs)
 
+
+
+def _allow(principal: Principal, layer: Layer, writes: tuple[str, ...]) -> Response:
+    """Part 4 discovery: the methods this caller may use here (QGIS enables editing from this answer)."""
+    may_edit = layer.edit_role is not None and role_allows(principal.role, layer.edit_role)
+    methods = ["GET", "HEAD", *(writes if may_edit else ()), "OPTIONS"]
+    return Response(status_code=204, headers={"Allow": ", ".join(methods), "Vary": "Authorization"})
+
+
+@router.options("/collections/{collection_id}/items", summary="Methods allowed on the items, for this caller")
+def items_options(collection_id: str, principal: Principal = Depends(current_principal)):
+    return _allow(principal, visible_layer(collection_id, principal), ("POST",))
+
+
+@router.options("/collections/{collection_id}/items/{fid}", summary="Methods allowed on one item, for this caller")
+def item_options(collection_id: str, fid: str, principal: Principal = Depends(current_principal)):
+    return _allow(principal, visible_layer(collection_id, principal), ("PUT", "PATCH", "DELETE"))

@@ -158,7 +158,6 @@ def test_public_never_receives_output_value_from_items(client, investor):
     ("bbox=121.2,31,121.1,31.2", "minimum exceeds"),
     ("bbox=a,b,c,d", "four numbers"),
     ("bbox=200,31,201,32", "outside"),
-    ("limit=10001", "limit must be between 1 and 10000"),
     ("crs=EPSG:3857", "crs 'EPSG:3857' is not supported"),
     ("bbox-crs=EPSG:9999&bbox=1,2,3,4", "bbox-crs"),
     ("filter-crs=urn:nothing&filter=" + quote("employees > 1"), "filter-crs"),
