@@ -19,7 +19,7 @@ from app.core.cors import CorsMiddleware
 from app.core.db import database_url, make_engine
 from app.core.settings import Settings, load_settings
 from app.enterprises import routes as enterprise_routes
-from app.ogc import exports, search, tiles
+from app.ogc import exports, search, tiles, tilesets
 from app.ogc import routes as features_routes
 from app.pages import routes as page_routes
 from app.sites import routes as site_routes
@@ -33,6 +33,7 @@ ROUTERS = (
     features_routes.router,
     zone_routes.router,
     tiles.router,
+    tilesets.router,
     exports.router,
     search.router,
     enterprise_routes.router,

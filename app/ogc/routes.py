@@ -24,6 +24,7 @@ from app.ogc.params import (
     parse_items,
     queryables,
 )
+from app.ogc.tilesets import REL, STYLE_JSON, TILES_CONFORMANCE
 from app.zones.store import etag as zone_etag
 from layers.registry import Layer, role_allows
 
@@ -44,9 +45,7 @@ CONFORMANCE = [
                           "basic-spatial-functions", "basic-spatial-functions-plus", "spatial-functions")),
     # Part 4 (zones, for planners; see OPTIONS /collections/zones/items for what a caller may do).
     _F4 + "create-replace-delete", _F4 + "update", _F4 + "features",
-    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
-    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    *TILES_CONFORMANCE,
 ]
 NUMBER_MATCHED_NOTE = (
     f" numberMatched is exact when the database planner expects at most {EXACT_COUNT_LIMIT:,} matches; above "
@@ -90,8 +89,13 @@ def landing(request: Request):
             _link(f"{root}/docs", "service-doc", "text/html", "API documentation"),
             _link(f"{root}/conformance", "conformance", "application/json", "conformance classes"),
             _link(f"{root}/collections", "data", "application/json", "collections"),
-            _link(f"{root}/tiles/WebMercatorQuad/tilejson.json", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-                  "application/json", "vector tiles of every collection (TileJSON)"),
+            _link(f"{root}/tiles", REL + "tilesets-vector", "application/json",
+                  "vector tilesets of every collection together"),
+            _link(f"{root}/tileMatrixSets", REL + "tiling-schemes", "application/json", "tile matrix sets"),
+            _link(f"{root}/tiles/WebMercatorQuad/tilejson.json", "describedby", "application/json",
+                  "TileJSON of every collection"),
+            _link(f"{root}/styles", REL + "styles", "application/json", "styles"),
+            _link(f"{root}/styles/default", REL + "style", STYLE_JSON, "MapLibre style (the colours of /map)"),
             _link(f"{root}/search?q=", "search", "application/geo+json", "search places and enterprises by name"),
             _link(f"{root}/map", "alternate", "text/html", "public map"),
         ],
@@ -123,8 +127,7 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None, in
             _link(f"{href}/items?f=csv", "items", "text/csv", "items as CSV"),
             _link(f"{href}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
                   "queryable properties"),
-            _link(f"{href}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json",
-                  "vector tiles"),
+            _link(f"{href}/tiles", REL + "tilesets-vector", "application/json", "vector tilesets"),
             _link(f"{href}/tiles/WebMercatorQuad/tilejson.json", "describedby", "application/json", "TileJSON"),
             *(_link(f"{href}/export?format={fmt}", "enclosure", media, f"download as {fmt}")
               for fmt, media in (("geojson", GEOJSON), ("gpkg", "application/geopackage+sqlite3"),

@@ -261,16 +261,3 @@ def multi_tilejson(request: Request, principal: Principal = Depends(current_prin
     query = f"?collections={','.join(layer.id for layer in layers)}"
     url = f"{base_url(request)}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}{query}"
     return _tilejson(request, layers, principal.role, url, "青浦区产业布局 Qingpu layout")
-
-
-@router.get("/collections/{collection_id}/tiles", summary="Tilesets of a collection (OGC API – Tiles)")
-def collection_tilesets(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, {"f"})
-    layer = visible_layer(collection_id, principal)
-    href = f"{base_url(request)}/collections/{layer.id}/tiles/WebMercatorQuad"
-    return {"tilesets": [{
-        "title": layer.title, "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-        "links": [{"href": f"{href}/tilejson.json", "rel": "describedby", "type": "application/json"},
-                  {"href": f"{href}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "rel": "item", "type": MVT,
-                   "templated": True}]}]}
