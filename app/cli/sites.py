@@ -17,7 +17,7 @@ def cmd_import_sites(args) -> None:
         for line in exc.rejected:  # every rejected row, then the one-line summary as the error
             print(line, file=sys.stderr)
         raise CliError(f"{len(exc.rejected)} row(s) rejected, nothing imported")
-    print(report)
+    print(report.summary())
 
 
 def cmd_demo_sites(args) -> None:

@@ -6,10 +6,7 @@ with any rejected row and no ``partial``, nothing is written.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
@@ -19,11 +16,11 @@ from app.core.errors import MissingLayout
 from app.core.store import bump_version, district_geometry, town_rows
 from app.enterprises.assignment import place_points, reassign_usccs
 from app.imports.files import ImportFileError, RawTable, read_table
+from app.imports.report import ImportReport, describe_rejection, run_import
 from gis.crs import SOURCE_SYSTEMS
 from gis.enterprise_rows import (
     ColumnError,
     EnterpriseRow,
-    Rejection,
     TownInfo,
     Validation,
     map_columns,
@@ -31,46 +28,6 @@ from gis.enterprise_rows import (
 )
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-
-
-@dataclass
-class ImportReport:
-    file: str
-    format: str | None = None
-    encoding: str | None = None
-    source_crs: str | None = None
-    rows: int = 0
-    accepted: int = 0
-    rejected_rows: int = 0
-    rejections: list[dict] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    by_precision: dict[str, int] = field(default_factory=dict)
-    dry_run: bool = False
-    partial: bool = False
-    loaded: bool = False
-    inserted: int = 0
-    updated: int = 0
-    batch_id: int | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        what = f"{self.file}: {self.rows} rows ({self.format}" + (f", {self.encoding}" if self.encoding else "") + \
-            (f", {self.source_crs}" if self.source_crs else "") + f"), {self.accepted} valid, {self.rejected_rows} rejected"
-        if self.loaded:
-            return f"{what}; imported: {self.inserted} new, {self.updated} updated (batch {self.batch_id})"
-        if self.dry_run:
-            return f"{what}; dry run, nothing written"
-        return f"{what}; nothing was imported"
-
-    def rejections_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["row", "column", "value", "reason"])
-        for r in self.rejections:
-            writer.writerow(["file" if r["row"] is None else r["row"], r["column"], r["value"], r["reason"]])
-        return out.getvalue()
 
 
 def load_places(conn: Connection):
@@ -98,22 +55,21 @@ def _resolve_crs(table: RawTable, crs: str | None) -> str:
     return crs or table.declared_crs or "wgs84"
 
 
-def validate_file(conn: Connection, data: bytes, filename: str, crs: str | None = None,
-                  progress=None) -> tuple[ImportReport, Validation | None]:
-    """Read and clean a file without writing; file-level problems become rejections too."""
-    report = ImportReport(file=Path(filename).name)
+def validate_file(conn: Connection, report: ImportReport, data: bytes, crs: str | None = None,
+                  progress=None) -> Validation | None:
+    """Read and clean a file into ``report`` without writing; file-level problems become rejections too."""
     try:
-        table = read_table(data, filename)
+        table = read_table(data, report.file)
         report.format, report.encoding = table.format, table.encoding
         report.source_crs = _resolve_crs(table, crs)
         header_row = 1 if table.format in ("csv", "xlsx") else None
         columns = map_columns(table.headers, header_row)
     except ColumnError as exc:
         report.rejections = [r.as_dict() for r in exc.rejections]
-        return report, None
+        return None
     except ImportFileError as exc:
-        report.rejections = [Rejection(None, "", "", str(exc)).as_dict()]
-        return report, None
+        report.reject(None, str(exc))
+        return None
     report.ignored_columns = [str(h) for i, h in enumerate(table.headers)
                               if i not in columns.values() and h is not None and str(h).strip()]
     headers = {canon: str(table.headers[i]) for canon, i in columns.items()}
@@ -129,30 +85,31 @@ def validate_file(conn: Connection, data: bytes, filename: str, crs: str | None 
     report.rejections = [r.as_dict() for r in validation.rejections]
     report.rejected_rows = len(validation.rejected_rows)
     report.by_precision = dict(Counter(r.precision for r in validation.records))
-    return report, validation
+    return validation
 
 
 def import_enterprises(engine: Engine, data: bytes, filename: str, crs: str | None = None, dry_run: bool = False,
                        partial: bool = False, imported_by: str = "cli", progress=None) -> ImportReport:
     """Validate, then (unless dry run, or rejections without ``partial``) upsert by credit code."""
-    with engine.begin() as conn:
-        report, validation = validate_file(conn, data, filename, crs, progress)
-        report.dry_run, report.partial = dry_run, partial
-        if report.rows == 0 and not report.rejections:
-            report.rejections = [Rejection(None, "", "", "the file has no data rows").as_dict()]
-        if validation is None or dry_run or not validation.records or (report.rejections and not partial):
-            return report
-        batch_id = conn.execute(text(
+
+    def validate(conn: Connection, report: ImportReport):
+        validation = validate_file(conn, report, data, crs, progress)
+        return None if validation is None else validation.records
+
+    def write(conn: Connection, records: list[EnterpriseRow], report: ImportReport) -> tuple[int, int]:
+        report.batch_id = conn.execute(text(
             "INSERT INTO import_batches (file_name, format, encoding, source_crs, rows_total, rows_rejected, "
             "inserted, updated, partial, imported_by) VALUES (:f, :fmt, :enc, :crs, :n, :rej, 0, 0, :p, :by) "
             "RETURNING id"), {"f": report.file, "fmt": report.format, "enc": report.encoding,
                               "crs": report.source_crs, "n": report.rows, "rej": report.rejected_rows,
                               "p": partial, "by": imported_by}).scalar_one()
-        report.inserted, report.updated = write_enterprises(conn, validation.records, batch_id=batch_id)
+        inserted, updated = write_enterprises(conn, records, batch_id=report.batch_id)
         conn.execute(text("UPDATE import_batches SET inserted = :i, updated = :u WHERE id = :id"),
-                     {"i": report.inserted, "u": report.updated, "id": batch_id})
-        report.loaded, report.batch_id = True, batch_id
-    return report
+                     {"i": inserted, "u": updated, "id": report.batch_id})
+        return inserted, updated
+
+    return run_import(engine, ImportReport(file=Path(filename).name, what="enterprises"), validate, write,
+                      dry_run=dry_run, partial=partial)
 
 
 _COLUMNS = ("uscc", "name", "industry_code", "plan_industry", "employees", "output_value", "established", "address",
@@ -209,13 +166,6 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
         reassign_usccs(conn, kept_location)
     bump_version(conn, "enterprises")
     return inserted, len(rows) - inserted
-
-
-def describe_rejection(r: dict) -> str:
-    where = "file" if r["row"] is None else f"row {r['row']}"
-    value = f" [{r['value']}]" if r["value"] else ""
-    column = f" {r['column']}" if r["column"] else ""
-    return f"{where}{column}{value}: {r['reason']}"
 
 
 __all__ = ["ImportReport", "import_enterprises", "validate_file", "write_enterprises", "load_places",

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 from charset_normalizer import from_bytes
 from openpyxl import load_workbook
@@ -195,3 +196,22 @@ def _missing(value) -> bool:
         return value is None or value != value  # NaN / NaT
     except Exception:
         return False
+
+
+# -- files of features with any geometry (sites' polygons, towns' outlines), read from a path --------
+GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
+
+
+def read_geofile(path: Path):
+    """A GeoDataFrame of a GeoJSON, GeoPackage or Shapefile (a Shapefile needs its sidecar files,
+    hence a path rather than bytes); ImportFileError when it cannot be read or is empty."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"no such file: {path}")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise ImportFileError(f"cannot read {path.name} as GeoJSON, GeoPackage or Shapefile: {exc}") from exc
+    if frame.empty:
+        raise ImportFileError(f"{path.name} holds no features")
+    return frame

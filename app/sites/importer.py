@@ -8,10 +8,8 @@ Every site is a polygon (a parcel's land, a building's footprint); CSV rows carr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely import wkt as shapely_wkt
@@ -19,6 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.core.store import bump_version, district_geometry
+from app.imports.files import ImportFileError, read_csv, read_geofile
+from app.imports.report import ImportRefused, ImportReport, run_import
 from app.sites.store import lock_sites, refresh_derived
 from gis.crs import SOURCE_SYSTEMS, geometry_to_wgs84
 from gis.site_demo import generate_sites
@@ -46,44 +46,40 @@ COLUMNS = {  # accepted header -> field
 KIND_ALIASES = {"地块": "parcel", "土地": "parcel", "厂房": "building", "楼宇": "building", "厂房/楼宇": "building"}
 
 
-class SiteImportError(ValueError):
-    def __init__(self, rejected: list[str], total: int):
-        self.rejected = rejected
-        super().__init__(f"{len(rejected)} of {total} row(s) rejected, nothing imported; first: {rejected[0]}")
+class SiteImportError(ImportRefused):
+    """Rows were rejected and nothing was imported; ``rejected`` holds one line per rejected row."""
+
+    def __init__(self, report: ImportReport):
+        self.rejected = report.rejection_lines()
+        super().__init__(report, f"{len(self.rejected)} of {report.rows} row(s) rejected, nothing imported; "
+                                 f"first: {self.rejected[0]}")
 
 
-@dataclass
-class ImportReport:
-    rows: int
-    inserted: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    messages: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        if self.dry_run:
-            return f"dry run: {self.rows} site(s) valid, nothing written"
-        return f"sites: {self.inserted} new, {self.updated} updated ({self.rows} rows)"
-
-
-def _read(path: Path):
-    """(attributes, geometries in lon/lat or None for CSV, the declared datum or None).
+def _read(path: Path, report: ImportReport):
+    """(row numbers as the file shows them, attributes, geometries in lon/lat or None for CSV, the
+    declared datum or None), read through app.imports.files.
 
     A file in a projected system (e.g. EPSG:4549) is unprojected to lon/lat here; its datum is
     reported ("cgcs2000" or "wgs84") so that the import records where the coordinates came from."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        return df, None, None
-
-    gdf = gpd.read_file(path)
+        table = read_csv(path.read_bytes())
+        report.format, report.encoding = "csv", table.encoding
+        width = len(table.headers)
+        cells = [[("" if v is None else v) for v in (values + [""] * width)[:width]] for _, values in table.rows]
+        for rejection in table.broken:
+            report.reject(rejection.row, rejection.reason)
+        return [n for n, _ in table.rows], pd.DataFrame(cells, columns=table.headers, dtype=str), None, None
+    report.format = suffix[1:]
+    gdf = read_geofile(path)
     declared = None
     if gdf.crs is not None:
         declared = "cgcs2000" if "CGCS2000" in gdf.crs.name.upper() or gdf.crs.to_epsg() == 4490 else "wgs84"
         if gdf.crs.is_projected or gdf.crs.to_epsg() not in (4326, 4490):
             gdf = gdf.to_crs(4326)
             declared += ":projected"
-    return pd.DataFrame(gdf.drop(columns="geometry")), list(gdf.geometry), declared
+    numbers = list(range(1, len(gdf) + 1))  # feature n is row n
+    return numbers, pd.DataFrame(gdf.drop(columns="geometry")), list(gdf.geometry), declared
 
 
 def _num(value, name: str, errors: list[str], required: bool = False) -> float | None:
@@ -153,38 +149,44 @@ def _parse_row(rec: dict, geom, crs: str) -> tuple[dict | None, list[str]]:
             "geom": geom, "source_crs": crs, "synthetic": False}, []
 
 
-def parse_sites(path: str | Path, crs: str | None = None) -> tuple[list[dict], list[str]]:
-    """Rows of a file as site dicts, and one message per rejected row (file row numbers)."""
+def parse_sites(path: str | Path, crs: str | None = None, report: ImportReport | None = None) -> tuple[list[dict], list[str]]:
+    """Rows of a file as site dicts, and one message per rejected row (file row numbers); the
+    rejections also go into ``report``."""
     path = Path(path)
+    report = report or ImportReport(file=path.name, what="sites")
     if not path.exists():
-        raise ValueError(f"no such file: {path}")
+        raise ImportFileError(f"no such file: {path}")
     if path.suffix.lower() not in (".csv", ".geojson", ".json", ".gpkg"):
-        raise ValueError(f"unsupported file type {path.suffix}; use GeoJSON, GeoPackage or CSV")
+        raise ImportFileError(f"unsupported file type {path.suffix}; use GeoJSON, GeoPackage or CSV")
     crs = (crs or "wgs84").lower()  # the lon/lat system of the coordinates (GCJ-02/BD-09 are converted)
     if crs not in SOURCE_SYSTEMS:
-        raise ValueError(f"unknown --crs {crs}; use one of {', '.join(SOURCE_SYSTEMS)}")
-    df, geoms, declared = _read(path)
+        raise ImportFileError(f"unknown --crs {crs}; use one of {', '.join(SOURCE_SYSTEMS)}")
+    numbers, df, geoms, declared = _read(path, report)
     if declared and declared.endswith(":projected"):
         if crs in ("gcj02", "bd09"):
-            raise ValueError(f"--crs {crs} applies to lon/lat files; {path.name} declares a projected system")
+            raise ImportFileError(f"--crs {crs} applies to lon/lat files; {path.name} declares a projected system")
         crs = declared.split(":")[0]
     elif declared == "cgcs2000" and crs == "wgs84":
         crs = "cgcs2000"
-    df = df.rename(columns={c: COLUMNS[c.strip()] for c in df.columns if c.strip() in COLUMNS})
-    sites, rejected, seen = [], [], {}
-    header_rows = 2 if path.suffix.lower() == ".csv" else 1  # CSV row 1 is the header
-    for n, rec in enumerate(df.to_dict("records")):
+    report.source_crs = crs
+    df = df.rename(columns={c: COLUMNS[str(c).strip()] for c in df.columns if str(c).strip() in COLUMNS})
+    sites, seen = [], {}
+    for n, (number, rec) in enumerate(zip(numbers, df.to_dict("records"))):
         site, errors = _parse_row(rec, geoms[n] if geoms is not None else None, crs)
         if site and site["id"] in seen:
             errors = [f"id {site['id']} repeats row {seen[site['id']]}"]
         if errors:
-            rejected.append(f"row {n + header_rows}: " + "; ".join(errors))
+            report.reject(number, "; ".join(errors))
         else:
-            seen[site["id"]] = n + header_rows
+            seen[site["id"]] = number
             sites.append(site)
-    if not len(df):
-        rejected.append("the file has no rows")
-    return sites, rejected
+    report.rows = len(df) + sum(1 for r in report.rejections if r["row"] not in numbers)  # + undecodable lines
+    report.accepted = len(sites)
+    report.rejections.sort(key=lambda r: r["row"] or 0)
+    report.rejected_rows = len({r["row"] for r in report.rejections})
+    if not len(df) and not report.rejections:
+        report.reject(None, "the file has no rows")
+    return sites, report.rejection_lines()
 
 
 INSERT_SQL = text("""
@@ -215,19 +217,22 @@ def write_sites(conn, sites: list[dict], progress=None) -> tuple[int, int]:
 
 
 def import_sites(engine: Engine, path, crs: str | None = None, dry_run: bool = False, progress=None) -> ImportReport:
-    sites, rejected = parse_sites(path, crs)
-    if rejected:
-        raise SiteImportError(rejected, len(sites) + len(rejected))
-    report = ImportReport(rows=len(sites), dry_run=dry_run)
-    if dry_run:
-        return report
+    """All or nothing: SiteImportError (listing every rejected row) unless every row passes."""
 
-    with engine.begin() as conn:
+    def validate(conn, report: ImportReport):
+        sites, _ = parse_sites(path, crs, report)
+        if report.rejections:
+            raise SiteImportError(report)
+        return sites
+
+    def write(conn, sites: list[dict], report: ImportReport) -> tuple[int, int]:
         lock_sites(conn)
-        report.inserted, report.updated = write_sites(conn, sites, progress)
+        counts = write_sites(conn, sites, progress)
         refresh_derived(conn)
         bump_version(conn, "sites")
-    return report
+        return counts
+
+    return run_import(engine, ImportReport(file=Path(path).name, what="sites"), validate, write, dry_run=dry_run)
 
 
 def load_demo_sites(engine: Engine, count: int = 400, seed: int = 17, progress=None) -> str:
