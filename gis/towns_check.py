@@ -7,6 +7,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import area_km2, geometry_to_wgs84
+from gis.enterprise_rows import Rejection
 
 MAX_OUTSIDE_SHARE = 0.02   # of a town's area allowed outside the district (outline precision)
 MIN_COVERAGE = 0.95        # of the district that the towns together must cover
@@ -35,51 +36,63 @@ def outside_share(geom: BaseGeometry, district: BaseGeometry) -> float:
 
 
 def check_towns(named: Sequence[tuple[str, BaseGeometry | None]], district: BaseGeometry,
-                expected_names: Sequence[str]) -> list[str]:
-    """Every reason the towns cannot be used; an empty list means they can.
+                expected_names: Sequence[str]) -> list[Rejection]:
+    """Every reason the towns cannot be used, as rejections (row, column, the town's name, reason);
+    an empty list means they can. Row None: the file as a whole (a town missing, poor coverage).
 
     `named` is (name, WGS84 geometry) per row, in file order (row numbers start at 1).
     """
-    errors: list[str] = []
+    errors: list[Rejection] = []
     valid: list[tuple[int, str, BaseGeometry]] = []
     seen: dict[str, int] = {}
     for row, (name, geom) in enumerate(named, start=1):
-        label = f"row {row} ({name})" if name else f"row {row}"
+        name = name or ""
         if not name:
-            errors.append(f"{label}: no town name")
+            errors.append(Rejection(row, "name", "", "no town name"))
         elif name in seen:
-            errors.append(f"{label}: town named twice (also row {seen[name]})")
+            errors.append(Rejection(row, "name", name, f"town named twice (also row {seen[name]})"))
         elif name not in expected_names:
-            errors.append(f"{label}: unknown town '{name}'; expected one of {', '.join(expected_names)}")
+            errors.append(Rejection(row, "name", name,
+                                    f"unknown town '{name}'; expected one of {', '.join(expected_names)}"))
         else:
             seen[name] = row
         problem = geometry_problem(geom)
         if problem:
-            errors.append(f"{label}: {problem}")
+            errors.append(Rejection(row, "geometry", name, problem))
         else:
             valid.append((row, name, geom))
     missing = [n for n in expected_names if n not in seen]
     if missing:
-        errors.append(f"missing towns: {', '.join(missing)}")
+        errors.append(Rejection(None, "name", "", f"missing towns: {', '.join(missing)}"))
 
     outside = [(row, name, outside_share(geom, district)) for row, name, geom in valid]
     far = [(row, name, share) for row, name, share in outside if share > MAX_OUTSIDE_SHARE]
     for row, name, share in far:
-        errors.append(f"row {row} ({name}): {share:.0%} of the town lies outside the district")
+        errors.append(Rejection(row, "geometry", name, f"{share:.0%} of the town lies outside the district"))
     if far:
-        errors.append(_crs_hint([g for _, _, g in valid], district))
+        errors.append(Rejection(None, "geometry", "", _crs_hint([g for _, _, g in valid], district)))
     elif valid:
         union = shapely.union_all([g for _, _, g in valid])
         coverage = 1 - area_km2(district.difference(union)) / area_km2(district)
         if coverage < MIN_COVERAGE:
-            errors.append(f"the towns cover only {coverage:.1%} of the district (at least {MIN_COVERAGE:.0%} needed)")
+            errors.append(Rejection(None, "geometry", "", f"the towns cover only {coverage:.1%} of the district "
+                                                          f"(at least {MIN_COVERAGE:.0%} needed)"))
         for i, (row_a, name_a, a) in enumerate(valid):
             for row_b, name_b, b in valid[i + 1:]:
                 if a.intersects(b):
                     overlap = area_km2(a.intersection(b))
                     if overlap > MAX_OVERLAP_KM2:
-                        errors.append(f"rows {row_a} ({name_a}) and {row_b} ({name_b}) overlap by {overlap:.2f} km²")
-    return [e for e in errors if e]
+                        errors.append(Rejection(row_b, "geometry", name_b,
+                                                f"overlaps row {row_a} ({name_a}) by {overlap:.2f} km²"))
+    return errors
+
+
+def describe(rejection: Rejection) -> str:
+    """A rejection as the towns import words it: "row 3 (朱家角镇): invalid geometry: ..."."""
+    if rejection.row is None:
+        return rejection.reason
+    label = f"row {rejection.row} ({rejection.value})" if rejection.value else f"row {rejection.row}"
+    return f"{label}: {rejection.reason}"
 
 
 def _crs_hint(geoms: list[BaseGeometry], district: BaseGeometry) -> str:

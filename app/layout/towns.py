@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 from sqlalchemy.engine import Engine
 
-from app.core.store import bump_version, district_geometry, polygon_wkb, town_geometries
+from app.core.store import bump_version, district_geometry, polygon_wkb, town_geometries, town_rows
 from app.enterprises.assignment import reassign_changed_area
+from app.imports.files import ImportFileError, read_geofile
+from app.imports.report import ImportRefused, ImportReport, run_import
 from app.layout.store import delete_towns, insert_town
 from app.zones.store import replace_zone_geometry, zone_exists, zone_geometry_if_untouched
 from gis.crs import geometry_to_wgs84
-from gis.towns_check import check_towns, looks_like_degrees
+from gis.enterprise_rows import Rejection
+from gis.towns_check import check_towns, describe, looks_like_degrees
 from layers.default_layout import derived_zone_geometry
 from layers.qingpu import CLUSTERS, CORE, TOWNS
 
@@ -20,33 +22,42 @@ GEOGRAPHIC_EPSG = {4326, 4490}
 _BY_ANY_NAME = {key: town for town in TOWNS for key in (town.name_zh, town.name_en, town.code)}
 
 
-class TownsImportError(ValueError):
-    pass
+class TownsImportError(ImportRefused):
+    """The towns file was refused and the towns are unchanged; the report lists why, row by row."""
+
+    def __init__(self, report: ImportReport, message: str | None = None):
+        super().__init__(report, message or f"{report.file} refused, towns unchanged: " +
+                         "; ".join(describe(Rejection(**r)) for r in report.rejections))
 
 
-def read_towns(path: str | Path, crs: str | None) -> list[tuple[str, object]]:
+def _refuse(report: ImportReport, reason: str) -> TownsImportError:
+    """A file that cannot be read as towns at all: one rejection of the whole file."""
+    report.reject(None, reason)
+    return TownsImportError(report, reason)
+
+
+def read_towns(path: str | Path, crs: str | None, report: ImportReport | None = None) -> list[tuple[str, object]]:
     """(Chinese name, WGS84 geometry) per row of the file."""
     path = Path(path)
-    if not path.exists():
-        raise TownsImportError(f"no such file: {path}")
+    report = report or ImportReport(file=path.name, what="towns")
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise TownsImportError(f"cannot read {path.name} as GeoJSON, GeoPackage or Shapefile: {exc}") from exc
-    if frame.empty:
-        raise TownsImportError(f"{path.name} holds no features")
+        frame = read_geofile(path)
+    except ImportFileError as exc:
+        raise _refuse(report, str(exc)) from None
+    report.format, report.rows = path.suffix.lower()[1:], len(frame)
     name_col = next((c for c in NAME_COLUMNS if c in frame.columns), None)
     if name_col is None:
-        raise TownsImportError(f"{path.name} has no name column (one of {', '.join(NAME_COLUMNS)})")
+        raise _refuse(report, f"{path.name} has no name column (one of {', '.join(NAME_COLUMNS)})")
     if frame.crs is not None and frame.crs.to_epsg() not in GEOGRAPHIC_EPSG:
         frame = frame.to_crs(4326)
     if not looks_like_degrees(frame.total_bounds):
         # GeoJSON always claims WGS84, so projected coordinates show up here too.
-        raise TownsImportError(
-            f"{path.name}: coordinates are not longitude/latitude degrees "
-            f"(bounds {', '.join(f'{v:.0f}' for v in frame.total_bounds)}); the file's coordinate system is "
-            f"missing or wrong: reproject it to WGS84 or declare its CRS")
+        raise _refuse(report,
+                      f"{path.name}: coordinates are not longitude/latitude degrees "
+                      f"(bounds {', '.join(f'{v:.0f}' for v in frame.total_bounds)}); the file's coordinate system "
+                      f"is missing or wrong: reproject it to WGS84 or declare its CRS")
     geoms = list(frame.geometry)
+    report.source_crs = crs or "wgs84"
     if crs in ("gcj02", "bd09"):
         geoms = [geometry_to_wgs84(g, crs) if g is not None and not g.is_empty else g for g in geoms]
     names = [_canonical_name(v) for v in frame[name_col]]
@@ -59,27 +70,46 @@ def _canonical_name(value) -> str:
     return town.name_zh if town else raw
 
 
-def import_towns(engine: Engine, path: str | Path, crs: str | None = None, author: str = "system:import") -> str:
-    rows = read_towns(path, crs)
-    with engine.begin() as conn:
+def import_towns_report(engine: Engine, path: str | Path, crs: str | None = None) -> ImportReport:
+    """Replace the towns with the file's, all or nothing (TownsImportError lists every reason);
+    zones derived from towns follow unless a person has edited them."""
+    path = Path(path)
+
+    def validate(conn, report: ImportReport):
+        rows = read_towns(path, crs, report)
         district = district_geometry(conn)
-        errors = check_towns(rows, district, [t.name_zh for t in TOWNS])
-        if errors:
-            raise TownsImportError(f"{Path(path).name} refused, towns unchanged: " + "; ".join(errors))
+        for rejection in check_towns(rows, district, [t.name_zh for t in TOWNS]):
+            report.rejections.append(rejection.as_dict())
+        report.rejected_rows = len({r["row"] for r in report.rejections if r["row"] is not None})
+        report.accepted = report.rows - report.rejected_rows
+        if report.rejections:
+            raise TownsImportError(report)
+        return [(name, geom, district) for name, geom in rows]
+
+    def write(conn, rows, report: ImportReport) -> tuple[int, int]:
         by_name = {t.name_zh: t for t in TOWNS}
+        district = rows[0][2]
+        replaced = len(town_rows(conn))
         delete_towns(conn)
-        for name, geom in rows:
+        for name, geom, _ in rows:
             insert_town(conn, by_name[name], geom.intersection(district), schematic=False,
-                        source=f"imported from {Path(path).name}")
-        towns = town_geometries(conn)
-        rederived, kept = _rederive_zones(conn, towns, district, Path(path).name)
+                        source=f"imported from {path.name}")
+        rederived, kept = _rederive_zones(conn, town_geometries(conn), district, path.name)
         bump_version(conn, "towns", *(["zones"] if rederived else []))
-    summary = f"imported {len(rows)} towns from {Path(path).name}"
-    if rederived:
-        summary += f"; re-derived {', '.join(rederived)}"
-    if kept:
-        summary += f"; kept as edited by planners: {', '.join(kept)}"
-    return summary
+        if rederived:
+            report.notes.append(f"re-derived {', '.join(rederived)}")
+        if kept:
+            report.notes.append(f"kept as edited by planners: {', '.join(kept)}")
+        return max(len(rows) - replaced, 0), min(replaced, len(rows))
+
+    return run_import(engine, ImportReport(file=path.name, what="towns"), validate, write)
+
+
+def import_towns(engine: Engine, path: str | Path, crs: str | None = None) -> str:
+    """`qingpu import towns`: the one-line summary of import_towns_report."""
+    report = import_towns_report(engine, path, crs)
+    summary = f"imported {report.accepted} towns from {report.file}"
+    return "; ".join([summary, *report.notes])
 
 
 def _rederive_zones(conn, towns, district, filename: str) -> tuple[list[str], list[str]]:
