@@ -1,8 +1,13 @@
-"""Downloads of a whole collection (or what a filter selects): GeoJSON, GeoPackage, CSV.
+"""Downloads of a whole collection (or what a filter selects): GeoJSON, GeoPackage, CSV, XLSX.
 
-`/collections/{id}/export?format=geojson|gpkg|csv` takes the same filters as /items and the same
-role rules: a field the caller's role may not see is never selected from the database. CSV is
-UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly; its geometry is WKT.
+`/collections/{id}/export?format=geojson|gpkg|csv|xlsx` takes the same filters as /items and the
+same role rules: a field the caller's role may not see is never selected from the database.
+CSV is plain UTF-8 text with a byte-order mark; its geometry is WKT. A spreadsheet program that
+opens a CSV guesses types and turns identifiers into numbers (a 统一社会信用代码 loses digits,
+industry code 0511 becomes 511), so for Excel and LibreOffice there is XLSX: every text field a
+text cell, numbers with a number format, times as dates in Asia/Shanghai local time.
+GeoPackage is version 1.2 (read by Debian 12's GDAL and QGIS without warnings), with an integer
+fid, the text id in column `id` and real DateTime columns (UTC).
 """
 from __future__ import annotations
 
@@ -14,12 +19,15 @@ import json
 import os
 import tempfile
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import openpyxl
 import pyogrio.raw
 import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, StreamingResponse
+from openpyxl.cell import WriteOnlyCell
 from starlette.background import BackgroundTask
 
 from app.core.auth import Principal, current_principal
@@ -35,7 +43,12 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
     "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Excel number formats per field type; text cells use "@" so that a later edit stays text too.
+XLSX_FORMATS = {"string": "@", "array": "@", "integer": "0", "number": "#,##0.00####",
+                "datetime": "yyyy-mm-dd hh:mm"}
 BOM = "\ufeff"
 
 
@@ -70,10 +83,10 @@ def _filename(layer: Layer, ext: str) -> str:
     return f"{layer.id}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.{ext}"
 
 
-@router.get("/collections/{collection_id}/export", summary="Download a collection as GeoJSON, GeoPackage or CSV",
+@router.get("/collections/{collection_id}/export", summary="Download a collection as GeoJSON, GeoPackage, CSV or XLSX",
             openapi_extra={"parameters": [*OPENAPI_ITEM_PARAMETERS,
                                           {"name": "format", "in": "query", "required": False,
-                                           "schema": {"type": "string", "enum": ["geojson", "gpkg", "csv"]}}]})
+                                           "schema": {"type": "string", "enum": list(FORMATS)}}]})
 def export(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
     layer = visible_layer(collection_id, principal)
     fmt = request.query_params.get("format", "geojson")
@@ -85,8 +98,8 @@ def export(collection_id: str, request: Request, principal: Principal = Depends(
     headers = {"Content-Disposition": f'attachment; filename="{_filename(layer, ext)}"',
                "Content-Crs": f"<{parsed.query.crs.uri}>",
                "Cache-Control": "private, no-store" if principal.name else "no-cache"}
-    if fmt == "gpkg":
-        path = _write_gpkg(engine, layer, parsed)
+    if fmt in ("gpkg", "xlsx"):
+        path = (_write_gpkg if fmt == "gpkg" else _write_xlsx)(engine, layer, parsed)
         return FileResponse(path, media_type=media, headers=headers,
                             background=BackgroundTask(os.unlink, path))
     # Validate the query before streaming, so a database error is still a clean response.
@@ -131,7 +144,7 @@ _NUMPY = {"integer": ("int64", 0), "number": ("float64", 0.0), "boolean": ("bool
 
 
 def _gpkg_columns(fields: tuple[Field, ...], rows: list) -> tuple[list, list, list]:
-    """numpy columns (fid_text first) and null masks for one batch; types do not depend on the batch."""
+    """numpy columns (the text id first) and null masks for one batch; types do not depend on the batch."""
     data, masks = [np.array([str(r[0]) for r in rows], dtype=object)], [None]
     for f in fields:
         values = [r[2][f.name] for r in rows]
@@ -143,11 +156,17 @@ def _gpkg_columns(fields: tuple[Field, ...], rows: list) -> tuple[list, list, li
             continue
         if f.type == "array":
             values = [";".join(map(str, v)) if v is not None else None for v in values]
-        elif f.type == "datetime":
-            values = [v.isoformat() if v is not None else None for v in values]
+        elif f.type == "datetime":  # a real DateTime column, in UTC
+            data.append(np.array([np.datetime64(v.astimezone(timezone.utc).replace(tzinfo=None), "ms")
+                                  if v is not None else np.datetime64("NaT") for v in values], dtype="datetime64[ms]"))
+            masks.append(missing if missing.any() else None)
+            continue
         data.append(np.array(values, dtype=object))
         masks.append(None)
-    return data, masks, ["fid_text", *(f.name for f in fields)]
+    return data, masks, [_ID_COLUMN, *(f.name for f in fields)]
+
+
+_ID_COLUMN = "id"
 
 
 def _write_gpkg(engine, layer: Layer, parsed) -> str:
@@ -167,8 +186,65 @@ def _write_gpkg(engine, layer: Layer, parsed) -> str:
             pyogrio.raw.write(path, np.array([r[1] for r in batch], dtype=object), data, fields=names,
                               field_mask=masks if any(m is not None for m in masks) else None, layer=layer.id,
                               driver="GPKG", geometry_type=layer.geometry_type, crs=f"EPSG:{parsed.query.crs.srid}",
-                              append=written > 0, layer_options=None if written else {"FID": "fid"})
+                              append=written > 0, layer_options=None if written else {"FID": "fid"},
+                              dataset_options=None if written else {"VERSION": "1.2"})
             written += len(batch)
             if len(batch) < GPKG_BATCH:
                 break
+    return path
+
+
+def _xlsx_value(f: Field, value):
+    if value is None:
+        return None
+    if f.type == "array":
+        return ";".join(map(str, value))
+    if f.type == "datetime":  # Excel has no time zones: local time, said in the header
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    if f.type == "string":
+        return str(value)
+    return value
+
+
+def _xlsx_header(f: Field) -> str:
+    return f"{f.name} (Asia/Shanghai)" if f.type == "datetime" else f.name
+
+
+def _write_xlsx(engine, layer: Layer, parsed) -> str:
+    """A workbook streamed row by row (openpyxl write-only): the features, then a sheet naming each field."""
+    fields = parsed.fields
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(layer.id)
+    ws.freeze_panes = "A2"
+    lonlat = parsed.query.crs.srid in (4326, 4490)
+    position = ["lon", "lat"] if lonlat else ["x", "y"]
+    ws.append(["id", *(_xlsx_header(f) for f in fields), *position])
+
+    def cell(value, number_format):
+        c = WriteOnlyCell(ws, value=value)
+        c.number_format = number_format
+        return c
+
+    with engine.connect() as conn:
+        for fid, wkb, props in _db_rows(conn, layer, fields, parsed.query):
+            point = shapely.from_wkb(wkb) if wkb else None
+            if point is not None and point.geom_type != "Point":
+                point = point.representative_point()
+            # The crs's axis order is for JSON; a spreadsheet reads east first, like GeoPackage.
+            xy = (point.x, point.y) if point is not None else (None, None)
+            if point is not None and parsed.query.crs.swapped:
+                xy = (point.y, point.x)
+            ws.append([cell(str(fid), "@"),
+                       *(cell(_xlsx_value(f, props.get(f.name)), XLSX_FORMATS.get(f.type, "General")) for f in fields),
+                       *(cell(v, "0.000000" if lonlat else "0.00") for v in xy)])
+    about = wb.create_sheet("fields 字段")
+    about.append(["column", "title", "type"])
+    about.append(["id", "标识 identifier", "text"])
+    for f in fields:
+        about.append([_xlsx_header(f), f.title, f.type])
+    about.append([position[0], "经度 longitude (a point inside shapes)" if lonlat else "easting", "number"])
+    about.append([position[1], "纬度 latitude" if lonlat else "northing", "number"])
+    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix=f"qingpu-{layer.id}-")
+    os.close(fd)
+    wb.save(path)
     return path

@@ -32,6 +32,7 @@ router = APIRouter(tags=["OGC API - Features"])
 
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
@@ -131,7 +132,7 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None, in
             _link(f"{href}/tiles/WebMercatorQuad/tilejson.json", "describedby", "application/json", "TileJSON"),
             *(_link(f"{href}/export?format={fmt}", "enclosure", media, f"download as {fmt}")
               for fmt, media in (("geojson", GEOJSON), ("gpkg", "application/geopackage+sqlite3"),
-                                 ("csv", "text/csv"))),
+                                 ("csv", "text/csv"), ("xlsx", XLSX))),
         ],
     }
     if bbox:

@@ -108,9 +108,9 @@ def test_gpkg_export_in_batches_keeps_every_row_and_nulls(client, engine, tmp_pa
         df = pyogrio.read_dataframe(path)
         with engine.connect() as conn:
             assert len(df) == conn.execute(text("SELECT count(*) FROM enterprises WHERE uscc LIKE 'T%'")).scalar_one()
-        row = df[df["fid_text"] == NAMED[2][0]].iloc[0]
+        row = df[df["id"] == NAMED[2][0]].iloc[0]
         assert row["employees"] != row["employees"] or row["employees"] is None  # null, not 0
-        assert df[df["fid_text"] == NAMED[0][0]].iloc[0]["employees"] == NAMED[0][4]
+        assert df[df["id"] == NAMED[0][0]].iloc[0]["employees"] == NAMED[0][4]
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE enterprises SET employees = :e WHERE uscc = :u"), {"e": NAMED[2][4], "u": NAMED[2][0]})
