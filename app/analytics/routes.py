@@ -15,7 +15,6 @@ import numpy as np
 import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import text
 
 from app.analytics import store as data
 from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
@@ -365,10 +364,7 @@ def analytics_density(request: Request, principal: Principal = Depends(current_p
 
 # -- plan targets ----------------------------------------------------------------------------------
 def _targets(conn, params, show_output):
-    rows = conn.execute(text("SELECT coalesce(plan_industry, 'other'), count(*), coalesce(sum(output_value), 0) "
-                             "FROM enterprises GROUP BY 1")).all()
-    firms = {r[0]: int(r[1]) for r in rows}
-    output_wan = {r[0]: float(r[2]) for r in rows}
+    firms, output_wan = data.industry_totals(conn)
     total_output = sum(output_wan.values())
     synthetic = data.synthetic_summary(conn)
     out = []

@@ -117,6 +117,13 @@ def tallies(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     return zone, district
 
 
+def industry_totals(conn: Connection) -> tuple[dict[str, int], dict[str, float]]:
+    """Firms and output (万元) per plan industry ('other' for none), district-wide."""
+    rows = conn.execute(text("SELECT coalesce(plan_industry, 'other'), count(*), coalesce(sum(output_value), 0) "
+                             "FROM enterprises GROUP BY 1")).all()
+    return {r[0]: int(r[1]) for r in rows}, {r[0]: float(r[2]) for r in rows}
+
+
 def zones_table(conn: Connection) -> list[dict]:
     rows = conn.execute(text(
         "SELECT id, kind, name_zh, name_en, target_industries, parent_zone, schematic, area_km2, "

@@ -182,3 +182,26 @@ def temporal_extent(conn: Connection, layer: Layer) -> list[str | None] | None:
 
 def _utc(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _escape_like(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_names(conn: Connection, layer: Layer, names: list[str], q: str, limit: int) -> list:
+    """Rows of a layer whose name columns (Chinese first, English last) contain q: id, names, a
+    point on the surface as GeoJSON and the bbox; exact names first, then shorter names."""
+    zh, en = names[0], names[-1]
+    # A trigram index answers ILIKE for three characters or more; shorter text would make
+    # the planner walk the whole index, so it is matched by a plain scan instead.
+    if len(q) >= 3:
+        match = " OR ".join(f"t.{n} ILIKE :p" for n in names)
+    else:
+        match = " OR ".join(f"strpos(lower(t.{n}), lower(:q)) > 0" for n in names)
+    return conn.execute(text(
+        f"SELECT t.{layer.id_column}::text AS id, t.{zh} AS name_zh, t.{en} AS name_en, "
+        f"ST_AsGeoJSON(ST_PointOnSurface(t.geom), 6) AS point, "
+        f"ST_XMin(t.geom) AS x1, ST_YMin(t.geom) AS y1, ST_XMax(t.geom) AS x2, ST_YMax(t.geom) AS y2 "
+        f"FROM {layer.table} t WHERE {match} "
+        f"ORDER BY (t.{zh} = :q OR t.{en} = :q) DESC, length(t.{zh}), t.{zh} LIMIT :n"),
+        {"p": f"%{_escape_like(q)}%", "q": q, "n": limit}).all()

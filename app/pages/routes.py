@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.auth import Principal, current_principal
@@ -13,6 +12,7 @@ from app.ogc.features import ItemQuery, fetch_items
 from app.ogc.params import parse_as_of
 from app.ogc.tiles import POINT_DETAIL_ZOOM
 from app.pages.maps import MAP_LAYERS, bilingual, layout_map
+from app.pages.store import enterprise_count
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
 
 router = APIRouter(tags=["pages"])
@@ -41,19 +41,12 @@ def map_collections(conn: Connection, role: str, replace: dict[str, dict] | None
     return collections
 
 
-def _enterprise_count(conn: Connection) -> int:
-    estimate = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('enterprises')")).scalar()
-    if estimate is not None and estimate > 50 * CLUSTER_MAX:
-        return int(estimate)
-    return int(conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one())
-
-
 def enterprise_config(conn: Connection, role: str, mode: str | None = None) -> dict | None:
     """How the browser loads enterprises; `mode` (cluster or tiles) overrides the choice by count."""
     layer = LAYERS.get("enterprises")
     if layer is None or not role_allows(role, layer.least_role):
         return None
-    count = _enterprise_count(conn)
+    count = enterprise_count(conn, exact_below=50 * CLUSTER_MAX)
     visible = {f.name: f for f in layer.fields_for(role)}
     names = [n for n in ENTERPRISE_POPUP_FIELDS if n in visible]
     fields = [{"name": n, "title": visible[n].title} for n in names]

@@ -11,7 +11,6 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app.core.auth import Principal, requires
@@ -20,7 +19,7 @@ from app.core.http import templates
 from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
 from app.sites.search import run_search
 from app.sites.spec import SearchIn, check_search
-from app.sites.store import zone_table
+from app.sites.store import save_search_row, saved_search, saved_search_rows, zone_table
 from gis.site_scoring import CRITERIA_INFO, DEFAULT_CRITERIA
 from plan.industries import PLAN_INDUSTRIES
 from plan.site_rules import (
@@ -103,9 +102,7 @@ def save_search(body: SavedIn, request: Request, principal: Principal = Depends(
         check_search(body.search, set(zone_table(conn)))
     try:
         with engine.begin() as conn:
-            row = conn.execute(text("INSERT INTO saved_searches (name, owner, body) VALUES (:n, :o, CAST(:b AS jsonb)) "
-                                    "RETURNING id, created_at"),
-                               {"n": body.name.strip(), "o": principal.name, "b": body.search.model_dump_json()}).one()
+            row = save_search_row(conn, body.name.strip(), principal.name, body.search.model_dump_json())
     except IntegrityError:
         raise Problem(409, "Conflict", f"you already have a saved search named {body.name.strip()!r}; choose another name")
     return JSONResponse({"id": row[0], "name": body.name.strip(), "owner": principal.name,
@@ -115,7 +112,7 @@ def save_search(body: SavedIn, request: Request, principal: Principal = Depends(
 @router.get("/sites/searches", summary="Saved searches")
 def list_searches(request: Request, _p: Principal = Depends(STAFF)):
     with request.app.state.engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, name, owner, created_at, body FROM saved_searches ORDER BY id")).all()
+        rows = saved_search_rows(conn)
     return {"searches": [{"id": r[0], "name": r[1], "owner": r[2], "created_at": r[3].isoformat(), "search": r[4],
                           "run": f"/sites/searches/{r[0]}/run"} for r in rows]}
 
@@ -123,7 +120,7 @@ def list_searches(request: Request, _p: Principal = Depends(STAFF)):
 @router.get("/sites/searches/{search_id}/run", summary="Re-run a saved search on the current data")
 def run_saved(search_id: int, request: Request, _p: Principal = Depends(STAFF)):
     with request.app.state.engine.connect() as conn:
-        row = conn.execute(text("SELECT name, body FROM saved_searches WHERE id = :i"), {"i": search_id}).first()
+        row = saved_search(conn, search_id)
     if row is None:
         raise not_found(f"no saved search {search_id}")
     body = SearchIn.model_validate(row[1] if isinstance(row[1], dict) else json.loads(row[1]))

@@ -216,3 +216,19 @@ def site_details(conn: Connection, ids: list[str]) -> dict[str, dict]:
         "s.station_m, s.highway_m, s.corridor_m, ST_AsGeoJSON(s.geom, 6) AS geometry "
         "FROM sites s LEFT JOIN stations st ON st.id = s.station_id WHERE s.id = ANY(:ids)"), {"ids": ids}).mappings()
     return {r["id"]: dict(r) for r in rows}
+
+
+# -- saved searches --------------------------------------------------------------------------------
+def save_search_row(conn: Connection, name: str, owner: str | None, body_json: str):
+    """(id, created_at) of the new saved search; IntegrityError when the owner has one of that name."""
+    return conn.execute(text("INSERT INTO saved_searches (name, owner, body) VALUES (:n, :o, CAST(:b AS jsonb)) "
+                             "RETURNING id, created_at"), {"n": name, "o": owner, "b": body_json}).one()
+
+
+def saved_search_rows(conn: Connection) -> list:
+    return conn.execute(text("SELECT id, name, owner, created_at, body FROM saved_searches ORDER BY id")).all()
+
+
+def saved_search(conn: Connection, search_id: int):
+    """(name, body) of a saved search, or None."""
+    return conn.execute(text("SELECT name, body FROM saved_searches WHERE id = :i"), {"i": search_id}).first()

@@ -14,7 +14,6 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from shapely.geometry import MultiPolygon, Polygon, shape
-from sqlalchemy import text
 
 from app.core.auth import Principal, requires
 from app.core.errors import Problem, bad_request
@@ -24,6 +23,7 @@ from app.zones.store import (
     apply_change,
     current,
     diff_versions,
+    latest_version,
     list_versions,
     precondition,
     version_feature,
@@ -242,8 +242,7 @@ def diff(zone_id: str, version: int, request: Request, to: int | None = None):
     _check_params(request, {"to"})
     with request.app.state.engine.connect() as conn:
         if to is None:
-            to = conn.execute(text(
-                "SELECT max(version) FROM zone_versions WHERE zone_id = :id"), {"id": zone_id}).scalar()
+            to = latest_version(conn, zone_id)
             if to is None:
                 raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
         return diff_versions(conn, zone_id, version, to)

@@ -191,6 +191,10 @@ def version_state(conn: Connection, zone_id: str, version: int) -> tuple[dict, B
     return {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1]))
 
 
+def latest_version(conn: Connection, zone_id: str) -> int | None:
+    return conn.execute(text("SELECT max(version) FROM zone_versions WHERE zone_id = :id"), {"id": zone_id}).scalar()
+
+
 def list_versions(conn: Connection, zone_id: str) -> list[dict]:
     rows = conn.execute(text(
         "SELECT version, action, author, created_at, comment, area_km2, rolled_back_to FROM zone_versions "
