@@ -16,6 +16,8 @@ from starlette.routing import Match, Mount
 ALLOW_HEADERS = "Authorization, If-Match, If-None-Match, Content-Type, Accept, Accept-Language, X-Change-Comment"
 EXPOSE_HEADERS = "ETag, Content-Crs, Location, Link, Content-Disposition, Allow"
 PREFLIGHT_MAX_AGE = "600"
+# QGIS before 3.44 compares these header names case-sensitively; Starlette writes them in lower case.
+HEADER_CASE = {b"allow": b"Allow", b"location": b"Location", b"etag": b"ETag", b"content-crs": b"Content-Crs"}
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -71,7 +73,7 @@ class CorsMiddleware:
             allow = ", ".join(m for m in METHODS if m in methods)
             status = 204 if methods else 404
             await send({"type": "http.response.start", "status": status,
-                        "headers": [*cors, (b"allow", allow.encode()), (b"content-length", b"0")]})
+                        "headers": [*cors, (b"Allow", allow.encode()), (b"content-length", b"0")]})
             return await send({"type": "http.response.body", "body": b""})
         head = method == "HEAD"
         if head:
@@ -79,9 +81,9 @@ class CorsMiddleware:
 
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
-                if cors:
-                    kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
-                    message = {**message, "headers": kept + cors}
+                kept = [(HEADER_CASE.get(k.lower(), k), v) for k, v in message.get("headers", [])
+                        if not (cors and k.lower().startswith(b"access-control-"))]
+                message = {**message, "headers": kept + cors}
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)

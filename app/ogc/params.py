@@ -157,6 +157,8 @@ def _instant(raw: str, end: bool) -> datetime | None:
     """One end of a datetime interval: '..' or '' is open; a date alone covers its whole (UTC) day."""
     if raw in ("", ".."):
         return None
+    if raw.startswith("0000-"):  # QGIS writes an open start as year 0000, which Python cannot hold
+        return None
     try:
         if len(raw) == 10:
             day = datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)

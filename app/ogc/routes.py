@@ -32,6 +32,7 @@ router = APIRouter(tags=["OGC API - Features"])
 
 GEOJSON = "application/geo+json"
 SCHEMA_JSON = "application/schema+json"
+VECTOR_TYPES = {"Point": "Points", "MultiPoint": "Points", "LineString": "Lines", "MultiLineString": "Lines"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
@@ -120,6 +121,7 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None, in
     doc = {
         "id": layer.id, "title": layer.title, "description": layer.description + NUMBER_MATCHED_NOTE,
         "itemType": "feature", "crs": URIS, "storageCrs": CRS84.uri,
+        "vectorType": VECTOR_TYPES.get(layer.geometry_type, "Polygons"),  # GDAL's OGCAPI driver reads it
         "links": [
             _link(href, "self", "application/json", layer.title),
             _link(f"{href}?f=html", "alternate", "text/html", layer.title),

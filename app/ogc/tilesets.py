@@ -44,16 +44,21 @@ def _json(body: dict, media_type: str = "application/json") -> JSONResponse:
 
 
 def web_mercator_quad() -> dict:
-    """The WebMercatorQuad tile matrix set (OGC 17-083r4, annex D.1), zoom 0..MAX_ZOOM."""
+    """The WebMercatorQuad tile matrix set (OGC 17-083r4, annex D.1), zoom 0..MAX_ZOOM, TMS 2.0 JSON."""
     matrices = []
     for z in range(MAX_ZOOM + 1):
         cell = _CELL0 / 2 ** z
-        matrices.append({"id": str(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
+        matrices.append({"id": str(z), "identifier": str(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
                          "cornerOfOrigin": "topLeft", "pointOfOrigin": [-_ORIGIN, _ORIGIN],
+                         "topLeftCorner": [-_ORIGIN, _ORIGIN],
                          "tileWidth": 256, "tileHeight": 256, "matrixWidth": 2 ** z, "matrixHeight": 2 ** z})
     return {"id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": WEB_MERCATOR_QUAD,
             "crs": EPSG_3857, "orderedAxes": ["X", "Y"],
             "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+            # TMS 1.0 names too, for GDAL 3.6/3.7 (Debian 12), whose parser knows only those.
+            "type": "TileMatrixSetType", "identifier": TMS_ID, "supportedCRS": EPSG_3857,
+            "boundingBox": {"type": "BoundingBoxType", "crs": EPSG_3857,
+                            "lowerCorner": [-_ORIGIN, -_ORIGIN], "upperCorner": [_ORIGIN, _ORIGIN]},
             "tileMatrices": matrices}
 
 

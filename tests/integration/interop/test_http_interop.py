@@ -143,3 +143,19 @@ def test_conformance_declares_part_4(client):
     classes = client.get("/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" in classes
     assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update" in classes
+
+
+def test_allow_and_etag_go_out_with_the_case_qgis_compares(live_server):
+    import http.client
+    from urllib.parse import urlparse
+
+    u = urlparse(live_server)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("OPTIONS", "/collections/zones/items/unknown_id")
+    first = conn.getresponse()
+    first.read()
+    assert "Allow" in [name for name, _ in first.getheaders()]
+    conn.request("GET", "/collections/zones/items/core")
+    res = conn.getresponse()
+    res.read()
+    assert "ETag" in [name for name, _ in res.getheaders()]
