@@ -13,6 +13,7 @@ PACKAGES = {
     "geoman": "@geoman-io/leaflet-geoman-free/dist",
     "vectorgrid": "leaflet.vectorgrid/dist",
     "chartjs": "chart.js/dist",
+    "maplibre": "maplibre-gl/dist",
 }
 
 LEAFLET_JS = "/vendor/leaflet/leaflet.js"
@@ -23,6 +24,8 @@ GEOMAN_JS = "/vendor/geoman/leaflet-geoman.min.js"
 GEOMAN_CSS = "/vendor/geoman/leaflet-geoman.css"
 VECTORGRID_JS = "/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 CHART_JS = "/vendor/chartjs/chart.umd.min.js"
+MAPLIBRE_JS = "/vendor/maplibre/maplibre-gl.js"
+MAPLIBRE_CSS = "/vendor/maplibre/maplibre-gl.css"
 
 
 def mount(app: FastAPI) -> None:
