@@ -124,6 +124,21 @@ def industry_totals(conn: Connection) -> tuple[dict[str, int], dict[str, float]]
     return {r[0]: int(r[1]) for r in rows}, {r[0]: float(r[2]) for r in rows}
 
 
+def cells_mvt(conn: Connection, layer: str, columns: list[tuple[str, str]], values: dict, z: int, x: int, y: int,
+              extent: int, buffer: int) -> bytes:
+    """A vector tile of hex cells handed over as arrays (``wkb`` polygons plus the named value
+    columns, each (name, SQL type)); PostGIS clips and encodes them. ``output`` is served as output_value."""
+    names = [name for name, _ in columns]
+    unnest = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns)
+    props = ", ".join(f"u.{n}" + (" AS output_value" if n == "output" else "") for n in names if n != "wkb")
+    sql = (f"SELECT ST_AsMVT(q, '{layer}', {extent}, 'geom') FROM ("
+           f"SELECT {props}, ST_AsMVTGeom(ST_Transform(ST_GeomFromWKB(u.wkb, 4326), 3857), "
+           f"ST_TileEnvelope(:z, :x, :y), {extent}, {buffer}, true) AS geom "
+           f"FROM unnest({unnest}) AS u({', '.join(names)})) q WHERE q.geom IS NOT NULL")
+    tile = conn.execute(text(sql), {**values, "z": z, "x": x, "y": y}).scalar_one()
+    return bytes(tile or b"")
+
+
 def zones_table(conn: Connection) -> list[dict]:
     rows = conn.execute(text(
         "SELECT id, kind, name_zh, name_en, target_industries, parent_zone, schematic, area_km2, "

@@ -25,7 +25,6 @@ import threading
 import numpy as np
 import shapely
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import text
 
 from app.analytics import store as data
 from app.analytics.routes import (
@@ -118,14 +117,7 @@ def _mvt(conn, cells: dict, z: int, x: int, y: int) -> bytes:
     if cells["output"] is not None:
         columns.append(("output", "float8"))
     params = {name: [v.item() if hasattr(v, "item") else v for v in cells[name][pick]] for name, _ in columns}
-    unnest = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns)
-    props = "u.h3, u.count, u.employees, u.band" + (", u.output AS output_value" if cells["output"] is not None else "")
-    sql = (f"SELECT ST_AsMVT(q, '{LAYER}', {EXTENT}, 'geom') FROM ("
-           f"SELECT {props}, ST_AsMVTGeom(ST_Transform(ST_GeomFromWKB(u.wkb, 4326), 3857), "
-           f"ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, true) AS geom "
-           f"FROM unnest({unnest}) AS u({', '.join(name for name, _ in columns)})) q WHERE q.geom IS NOT NULL")
-    tile = conn.execute(text(sql), {**params, "z": z, "x": x, "y": y}).scalar_one()
-    return bytes(tile or b"")
+    return data.cells_mvt(conn, LAYER, columns, params, z, x, y, EXTENT, BUFFER)
 
 
 # -- routes ----------------------------------------------------------------------------------------
