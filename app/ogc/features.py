@@ -1,4 +1,4 @@
-"""Reading features of a registered layer from PostGIS, under a role's field rules.
+"""The SQL of the OGC layers: features of a registered layer under a role's field rules, and their vector tiles.
 
 Every identifier in the SQL comes from the layer registry; every value is a bound parameter.
 Items, exports and the map share `ItemQuery` and `where_sql`, so they filter the same way.
@@ -9,9 +9,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.core.store import data_version_sql
 from app.ogc.crs import CRS84, OgcCrs
 from layers.registry import Field, Layer
 
@@ -205,3 +207,45 @@ def search_names(conn: Connection, layer: Layer, names: list[str], q: str, limit
         f"FROM {layer.table} t WHERE {match} "
         f"ORDER BY (t.{zh} = :q OR t.{en} = :q) DESC, length(t.{zh}), t.{zh} LIMIT :n"),
         {"p": f"%{_escape_like(q)}%", "q": q, "n": limit}).all()
+
+
+# -- vector tiles (app.ogc.tiles decides what to draw and caches; the SQL is here) -------------------
+def _mvt_prop_sql(f) -> str:
+    # MVT values are scalars: lists become comma-joined text, times ISO text.
+    if f.type == "array":
+        return f"array_to_string({f.expr}, ',') AS \"{f.name}\""
+    if f.type == "datetime":
+        return f"to_char({f.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \"{f.name}\""
+    return f"{f.expr} AS \"{f.name}\""
+
+
+def layer_tile(conn: Connection, layer: Layer, fields, z: int, x: int, y: int, extent: int,
+               buffer: int) -> tuple[int, bytes]:
+    """(the layer's data version, its MVT at z/x/y) from one statement, so the two agree."""
+    bounds = f"t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {buffer / extent}), 4326)"
+    mvt_geom = f"ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(:z, :x, :y), {extent}, {buffer}, true)"
+    cols = ", ".join(["t.%s::text AS id" % layer.id_column, *(_mvt_prop_sql(f) for f in fields)])
+    body = f"SELECT {cols}, {mvt_geom} AS geom FROM {layer.table} t WHERE {bounds}"
+    # A small tile is faster without parallel workers (starting them costs ~10 ms).
+    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    row = conn.execute(text(
+        f"SELECT {data_version_sql('layer')} AS version, (SELECT ST_AsMVT(q, '{layer.id}', {extent}, 'geom') "
+        f"FROM ({body}) q WHERE q.geom IS NOT NULL) AS mvt"), {"z": z, "x": x, "y": y, "layer": layer.id}).one()
+    return int(row.version or 0), bytes(row.mvt or b"")
+
+
+def point_coordinates(conn: Connection, layer: Layer) -> tuple[int, np.ndarray, np.ndarray]:
+    """(the layer's data version, lon, lat of every point) in one statement."""
+    row = conn.execute(text(
+        f"SELECT {data_version_sql('c')} AS version, "
+        f"array_agg(ST_X(geom)) AS lon, array_agg(ST_Y(geom)) AS lat FROM {layer.table}"), {"c": layer.id}).one()
+    return int(row.version or 0), np.asarray(row.lon or [], dtype=float), np.asarray(row.lat or [], dtype=float)
+
+
+def count_tile(conn: Connection, layer: Layer, xs: list[int], ys: list[int], counts: list[int], extent: int) -> bytes:
+    """An MVT of point counts at tile pixel positions (the aggregated view of a point layer)."""
+    mvt = conn.execute(text(
+        f"SELECT ST_AsMVT(q, '{layer.id}', {extent}, 'geom') FROM (SELECT c AS point_count, ST_Point(px, py) AS geom "
+        f"FROM unnest(CAST(:xs AS int[]), CAST(:ys AS int[]), CAST(:cs AS int[])) AS u(px, py, c)) q"),
+        {"xs": xs, "ys": ys, "cs": counts}).scalar_one()
+    return bytes(mvt or b"")

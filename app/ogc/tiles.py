@@ -21,15 +21,14 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import text
 
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url
-from app.core.store import data_version_sql, data_versions
+from app.core.store import data_versions
 from app.ogc.access import visible_layer, visible_layers
+from app.ogc.features import count_tile, layer_tile, point_coordinates
 from app.ogc.params import check_params
 from gis.point_grid import CELLS, PointGrid
 from layers.registry import Layer
@@ -109,13 +108,8 @@ class GridStore:
             held = self._grids.get(layer.id)
             if held and held[0] >= version:
                 return held
-            row = conn.execute(text(
-                f"SELECT {data_version_sql('c')} AS version, "
-                f"array_agg(ST_X(geom)) AS lon, array_agg(ST_Y(geom)) AS lat FROM {layer.table}"),
-                {"c": layer.id}).one()
-            lon = np.asarray(row.lon or [], dtype=float)
-            lat = np.asarray(row.lat or [], dtype=float)
-            held = (int(row.version or 0), PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
+            built, lon, lat = point_coordinates(conn, layer)
+            held = (built, PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
             self._grids[layer.id] = held
             return held
 
@@ -125,38 +119,14 @@ def _grid_tile(grids: "GridStore", conn, layer: Layer, version: int, z: int, x: 
     cols, rows, counts = grid.tile(z, x, y)
     if len(counts) == 0:
         return built_version, b""
-    mvt = conn.execute(text(
-        f"SELECT ST_AsMVT(q, '{layer.id}', {EXTENT}, 'geom') FROM (SELECT c AS point_count, ST_Point(px, py) AS geom "
-        f"FROM unnest(CAST(:xs AS int[]), CAST(:ys AS int[]), CAST(:cs AS int[])) AS u(px, py, c)) q"),
-        {"xs": (cols * CELL + CELL // 2).tolist(), "ys": (rows * CELL + CELL // 2).tolist(),
-         "cs": counts.tolist()}).scalar_one()
-    return built_version, bytes(mvt or b"")
+    return built_version, count_tile(conn, layer, (cols * CELL + CELL // 2).tolist(),
+                                     (rows * CELL + CELL // 2).tolist(), counts.tolist(), EXTENT)
 
 
 def tile_fields(layer: Layer, role: str):
     names = getattr(layer, "tile_fields", None)
     fields = layer.fields_for(role)
     return tuple(f for f in fields if names is None or f.name in names)
-
-
-def _prop_sql(f) -> str:
-    # MVT values are scalars: lists become comma-joined text, times ISO text.
-    if f.type == "array":
-        return f"array_to_string({f.expr}, ',') AS \"{f.name}\""
-    if f.type == "datetime":
-        return f"to_char({f.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \"{f.name}\""
-    return f"{f.expr} AS \"{f.name}\""
-
-
-def layer_tile_sql(layer: Layer, fields, z: int) -> str:
-    """One statement returning (version, mvt bytes) for layer at :z/:x/:y."""
-    version = data_version_sql("layer")
-    bounds = (f"t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), 4326)")
-    mvt_geom = f"ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, true)"
-    cols = ", ".join(["t.%s::text AS id" % layer.id_column, *(_prop_sql(f) for f in fields)])
-    body = f"SELECT {cols}, {mvt_geom} AS geom FROM {layer.table} t WHERE {bounds}"
-    return (f"SELECT {version} AS version, (SELECT ST_AsMVT(q, '{layer.id}', {EXTENT}, 'geom') "
-            f"FROM ({body}) q WHERE q.geom IS NOT NULL) AS mvt")
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
@@ -194,11 +164,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
                 if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM:
                     built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y)
                 else:
-                    # A small tile is faster without parallel workers (starting them costs ~10 ms).
-                    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-                    row = conn.execute(text(layer_tile_sql(layer, tile_fields(layer, role), z)),
-                                       {"z": z, "x": x, "y": y, "layer": layer.id}).one()
-                    built, tile = int(row.version or 0), bytes(row.mvt or b"")
+                    built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER)
                 cache.put((layer.id, z, x, y, field_keys[layer.id], built), tile)
             parts.append(tile)
     return Response(b"".join(parts), media_type=MVT, headers=headers)
