@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -16,6 +17,8 @@ def cmd_import_sites(args) -> None:
     except SiteImportError as exc:
         for line in exc.rejected:  # every rejected row, then the one-line summary as the error
             print(line, file=sys.stderr)
+        if args.report:
+            Path(args.report).write_text(exc.report.rejections_csv(), encoding="utf-8-sig")
         raise CliError(f"{len(exc.rejected)} row(s) rejected, nothing imported")
     print(report.summary())
 
@@ -31,6 +34,7 @@ def add_site_commands(import_sub, demo_sub) -> None:
     imp.add_argument("--crs", choices=CRS_CHOICES, default=None,
                      help="coordinate system of the file's lon/lat (default wgs84; gcj02/bd09 are converted)")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.add_argument("--report", metavar="CSV", help="write the rejected rows to this CSV file")
     imp.set_defaults(func=cmd_import_sites)
     demo = demo_sub.add_parser("sites", help="replace the synthetic demo sites with a seeded set")
     demo.add_argument("--count", type=int, default=400, help="number of synthetic sites (default 400)")

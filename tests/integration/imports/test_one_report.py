@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import text
 
+from app.cli.main import main as cli
 from app.enterprises.importer import import_enterprises
 from app.imports.report import ImportRefused, ImportReport
 from app.layout.towns import TownsImportError, import_towns_report
@@ -86,3 +87,16 @@ def test_sites_read_gbk_csv_through_the_shared_reader_with_the_rows_the_file_sho
     assert report.loaded and report.inserted == 1 and _sites(engine) == ["G1"]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM sites WHERE id = 'G1'")).scalar_one() == "好地块"
+
+
+def test_the_sites_command_writes_the_rejections_csv_as_the_enterprises_command_does(engine, clean_sites, tmp_path,
+                                                                                      monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    path = tmp_path / "bad.csv"
+    path.write_text(f"id,kind,land_use,wkt\nX1,parcel,M1,\"{PARCEL.wkt}\"\nX2,castle,M1,\"{PARCEL.wkt}\"\n")
+    report = tmp_path / "rejected.csv"
+    assert cli(["import", "sites", str(path), "--report", str(report)]) == 1
+    assert "1 row(s) rejected, nothing imported" in capsys.readouterr().err
+    rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["row", "column", "value", "reason"] and rows[1][0] == "3" and "castle" in rows[1][3]
+    assert _sites(engine) == []
