@@ -21,6 +21,7 @@ from app.core.settings import Settings, load_settings
 from app.enterprises import routes as enterprise_routes
 from app.ogc import exports, search, tiles, tilesets
 from app.ogc import routes as features_routes
+from app.ogc.openapi import openapi_document
 from app.pages import routes as page_routes
 from app.sites import routes as site_routes
 from app.zones import routes as zone_routes
@@ -69,6 +70,7 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.openapi = lambda: openapi_document(app)
     app.add_middleware(CorsMiddleware, origins=settings.cors_origin_list, any_origin=settings.cors_any_origin)
     return app
 

@@ -35,6 +35,9 @@ def check_params(request: Request, allowed: set[str]) -> None:
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise bad_request(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    controls = sorted({k for k, v in request.query_params.multi_items() if "\x00" in v})
+    if controls:  # PostgreSQL text cannot hold NUL
+        raise bad_request(f"parameter(s) {', '.join(controls)} contain a NUL character")
     repeated = sorted({k for k in request.query_params.keys() if len(request.query_params.getlist(k)) > 1})
     if repeated:
         raise bad_request(f"parameter(s) given more than once: {', '.join(repeated)}")
