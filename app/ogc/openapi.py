@@ -45,6 +45,12 @@ MEDIA = {
         "text/csv": {"type": "string"},
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"type": "string", "format": "binary"}},
     "/search": {GEOJSON: {"$ref": "#/components/schemas/FeatureCollection"}},
+    "/analytics/zones": {GEOJSON: {"type": "object"}},
+    "/analytics/hexbins": {GEOJSON: {"type": "object"}},
+    "/analytics/hotspots": {GEOJSON: {"type": "object"}},
+    "/analytics/density": {GEOJSON: {"type": "object"}, "image/png": {"type": "string", "format": "binary"}},
+    "/sites/export": {"text/csv": {"type": "string"}, "application/geopackage+sqlite3": {"type": "string",
+                                                                                        "format": "binary"}},
     "/styles/{style_id}": {"application/vnd.mapbox.style+json": {"type": "object"}},
     "/collections/{collection_id}/queryables": {"application/schema+json": {"type": "object"},
                                                 "text/html": {"type": "string"}},
@@ -188,7 +194,7 @@ def _complete(path: str, method: str, op: dict) -> None:
     responses = op.setdefault("responses", {})
     responses.pop("422", None)  # validation errors are answered as 400 problems
     ok = responses.get("200") or responses.get("201") or responses.get("204")
-    if method == "get" and path in MEDIA and "200" in responses:
+    if method in ("get", "post") and path in MEDIA and "200" in responses:
         responses["200"]["content"] = {media: {"schema": schema} for media, schema in MEDIA[path].items()}
     if method == "get" and path in HTML_TOO and "200" in responses:
         responses["200"].setdefault("content", {})["text/html"] = {"schema": {"type": "string"}}
