@@ -79,10 +79,16 @@ def bbox_polygon(raw: str, crs: OgcCrs) -> tuple[BaseGeometry, tuple[float, floa
     axes = "minLat,minLon,maxLat,maxLon" if crs.swapped and crs.geographic else (
         "minNorthing,minEasting,maxNorthing,maxEasting" if crs.swapped else "minLon,minLat,maxLon,maxLat")
     parts = raw.split(",")
-    if len(parts) == 6:
-        raise bad_request("bbox with heights (six numbers) is not supported; give four numbers " + axes)
-    if len(parts) != 4:
-        raise bad_request(f"bbox must be four numbers {axes}; got {len(parts)} value(s)")
+    if len(parts) == 6:  # with heights (Part 1 allows them): the layers are flat, so only the heights' order matters
+        try:
+            low, high = float(parts[2]), float(parts[5])
+        except ValueError:
+            raise bad_request(f"bbox heights must be numbers; got '{raw}'")
+        if not low <= high:
+            raise bad_request("bbox minimum height exceeds its maximum")
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    elif len(parts) != 4:
+        raise bad_request(f"bbox must be four numbers {axes} (or six with heights); got {len(parts)} value(s)")
     try:
         a1, b1, a2, b2 = (float(p) for p in parts)
     except ValueError:

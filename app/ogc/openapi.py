@@ -71,11 +71,11 @@ def shared_parameters(max_limit: int) -> dict:
         "offset": _param("offset", "features to skip (the next link pages for you)",
                          {"type": "integer", "minimum": 0, "default": 0}),
         "bbox": _param("bbox", "minx,miny,maxx,maxy in the axis order of bbox-crs (CRS84: lon,lat)",
-                       {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
+                       {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
                        style="form", explode=False),
         "datetime": _param("datetime", "on collections with a temporal property (extent.temporal): an RFC 3339 "
                                        "instant, a date, or start/end with '..' for an open end",
-                           {"type": "string"}),
+                           {"type": "string"}, style="form", explode=False),
         "bbox-crs": _param("bbox-crs", "CRS of bbox (URI or EPSG:n): CRS84, 4326, 4490 or 4549", {"type": "string"}),
         "crs": _param("crs", "CRS of the response geometries (URI or EPSG:n)", {"type": "string"}),
         "filter": _param("filter", "CQL2 filter over the queryables", {"type": "string"}),
@@ -253,6 +253,10 @@ def _zone_edits(paths: dict) -> None:
 def _per_collection_items(paths: dict) -> None:
     """GET /collections/<id>/items for each collection, with its public queryables as ?name=value."""
     generic = paths["/collections/{collection_id}/items"]["get"]
+    generic["parameters"] = [*(p for p in generic.get("parameters", []) if p.get("in") == "path"),
+                             *({"$ref": f"#/components/parameters/{name}"} for name in ITEM_REFS),
+                             _param("asOf", "zones only: the collection as it stood then", {"type": "string"}),
+                             _param("f", "format", {"type": "string", "enum": ["json", "html", "csv"]})]
     for layer in LAYERS.values():
         params = [{"$ref": f"#/components/parameters/{name}"} for name in ITEM_REFS
                   if name != "datetime" or layer.temporal]

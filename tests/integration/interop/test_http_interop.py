@@ -159,3 +159,10 @@ def test_allow_and_etag_go_out_with_the_case_qgis_compares(live_server):
     res = conn.getresponse()
     res.read()
     assert "ETag" in [name for name, _ in res.getheaders()]
+
+
+def test_a_bbox_with_heights_is_read_as_its_flat_box(client):
+    flat = client.get("/collections/stations/items?bbox=120.95,31.06,120.97,31.08").json()
+    high = client.get("/collections/stations/items?bbox=120.95,31.06,-10,120.97,31.08,100").json()
+    assert [f["id"] for f in high["features"]] == [f["id"] for f in flat["features"]] != []
+    assert client.get("/collections/stations/items?bbox=120.95,31.06,10,120.97,31.08,-10").status_code == 400
