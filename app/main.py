@@ -17,6 +17,7 @@ from app.analytics import tiles as analytics_tiles
 from app.core import assets, auth, errors
 from app.core.cors import CorsMiddleware
 from app.core.db import database_url, make_engine
+from app.core.guard import InputGuard
 from app.core.settings import Settings, load_settings
 from app.enterprises import routes as enterprise_routes
 from app.ogc import exports, search, tiles, tilesets
@@ -66,6 +67,9 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
+    # Middleware added last runs first: the request id exists before the guard may refuse anything.
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(errors.RequestContext)
     assets.mount(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:

@@ -19,6 +19,7 @@ import shapely
 from scipy import ndimage
 
 from gis.crs import from_measure, lonlat_to_measure, measure_to_lonlat
+from gis.errors import InvalidInput
 
 __all__ = ["Grid", "scott_bandwidth", "make_grid", "kde_grid", "contour_polygons", "raster_png"]
 
@@ -31,20 +32,20 @@ def scott_bandwidth(x, y, weights=None) -> float:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.size < 2:
-        raise ValueError("a default bandwidth needs at least two points")
+        raise InvalidInput("a default bandwidth needs at least two points")
     if weights is None:
         var = (x.var(ddof=1) + y.var(ddof=1)) / 2
         n_eff = x.size
     else:
         w = np.asarray(weights, dtype=float)
         if w.sum() <= 0:
-            raise ValueError("the weights sum to zero")
+            raise InvalidInput("the weights sum to zero")
         wn = w / w.sum()
         var = (np.sum(wn * (x - np.sum(wn * x)) ** 2) + np.sum(wn * (y - np.sum(wn * y)) ** 2)) / 2
         n_eff = 1.0 / np.sum(wn * wn)
     h = float(np.sqrt(var) * n_eff ** (-1 / 6))
     if not h > 0:
-        raise ValueError("all points coincide: give a bandwidth")
+        raise InvalidInput("all points coincide: give a bandwidth")
     return h
 
 
@@ -66,9 +67,9 @@ def make_grid(bounds, cell_m: float) -> Grid:
     """Grid over (minx, miny, maxx, maxy) metres; the cell grows if a side would pass MAX_CELLS_PER_SIDE."""
     minx, miny, maxx, maxy = map(float, bounds)
     if not (maxx > minx and maxy > miny):
-        raise ValueError("empty grid bounds")
+        raise InvalidInput("empty grid bounds")
     if not cell_m > 0:
-        raise ValueError("the cell size must be positive")
+        raise InvalidInput("the cell size must be positive")
     cell = max(float(cell_m), (maxx - minx) / MAX_CELLS_PER_SIDE, (maxy - miny) / MAX_CELLS_PER_SIDE)
     nx = max(1, int(np.ceil((maxx - minx) / cell)))
     ny = max(1, int(np.ceil((maxy - miny) / cell)))
@@ -79,7 +80,7 @@ def kde_grid(x, y, grid: Grid, bandwidth: float, weights=None) -> np.ndarray:
     """Density (per km²) at the grid's cell centres, shape (ny, nx); exact Gaussian sum."""
     h = float(bandwidth)
     if not h > 0 or not np.isfinite(h):
-        raise ValueError("the bandwidth must be a positive number of metres")
+        raise InvalidInput("the bandwidth must be a positive number of metres")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     w = np.ones(x.size) if weights is None else np.nan_to_num(np.asarray(weights, dtype=float))

@@ -17,6 +17,8 @@ import h3
 import numpy as np
 from h3.api import basic_int
 
+from gis.errors import InvalidInput
+
 __all__ = ["RESOLUTIONS", "HexBins", "cells_for_points", "bin_points", "study_area_cells",
            "cell_polygon", "cell_strings", "k1_neighbours"]
 
@@ -26,7 +28,7 @@ RESOLUTIONS = (7, 8, 9)
 
 def _check_resolution(resolution: int) -> int:
     if resolution not in RESOLUTIONS:
-        raise ValueError(f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}, not {resolution!r}")
+        raise InvalidInput(f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}, not {resolution!r}")
     return int(resolution)
 
 
@@ -36,9 +38,9 @@ def cells_for_points(lon, lat, resolution: int) -> np.ndarray:
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     if lon.shape != lat.shape:
-        raise ValueError("lon and lat must have the same shape")
+        raise InvalidInput("lon and lat must have the same shape")
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
-        raise ValueError("lon and lat must be finite")
+        raise InvalidInput("lon and lat must be finite")
     return np.fromiter(map(basic_int.latlng_to_cell, lat.ravel().tolist(), lon.ravel().tolist(), repeat(res, lon.size)),
                        dtype=np.uint64, count=lon.size)
 

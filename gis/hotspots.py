@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gis.errors import InvalidInput
+
 __all__ = ["LEVELS", "FDR_METHODS", "HotspotResult", "gi_star_z", "permutation_p", "bh_adjust", "classify",
            "hotspots"]
 
@@ -67,7 +69,7 @@ def _distinct_draws(rng: np.random.Generator, permutations: int, k: int, pool: i
     and pool is hundreds or thousands of cells, so repeats are rare); memory stays permutations × k.
     """
     if k > pool:
-        raise ValueError("more neighbours than other cells")
+        raise InvalidInput("more neighbours than other cells")
     draws = rng.integers(0, pool, size=(permutations, k))
     while True:
         ordered = np.sort(draws, axis=1)
@@ -83,7 +85,7 @@ def permutation_p(x, rows, cols, permutations: int = DEFAULT_PERMUTATIONS, seed:
     x = np.asarray(x, dtype=float)
     n = x.size
     if permutations < 1:
-        raise ValueError("permutations must be at least 1")
+        raise InvalidInput("permutations must be at least 1")
     s_obs, k = _sums(x, rows, cols)
     kmax = int(k.max()) if n else 0
     if n < 2 or kmax == 0:
@@ -146,7 +148,7 @@ class HotspotResult:
 def hotspots(x, rows, cols, permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
              fdr: str = "bh") -> HotspotResult:
     if fdr not in FDR_METHODS:
-        raise ValueError(f"fdr must be one of {', '.join(FDR_METHODS)}")
+        raise InvalidInput(f"fdr must be one of {', '.join(FDR_METHODS)}")
     x = np.asarray(x, dtype=float)
     z = gi_star_z(x, rows, cols)
     p = permutation_p(x, rows, cols, permutations, seed)

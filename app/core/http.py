@@ -1,10 +1,11 @@
-"""Templates and content negotiation shared by the routes."""
+"""Templates, content negotiation and request bodies shared by the routes."""
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from app.core.errors import bad_request
+from app.core.errors import PayloadTooLarge, bad_request
+from app.core.guard import NO_BODY, parse_json, stored_json
 from web import TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -24,3 +25,30 @@ def wants_html(request: Request, allowed: tuple[str, ...] = ("json", "html")) ->
 
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
+
+
+async def request_body(request: Request) -> bytes:
+    """Dependency: the raw body, read on the event loop and bounded by Settings.max_body_bytes, so that
+    the route itself can be a plain `def` (run in the thread pool) and never block the loop."""
+    limit = request.app.state.settings.max_body_bytes
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is over the limit of {limit // 2**20} MB ({limit} bytes)",
+                                  limit_bytes=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_body(request: Request, raw: bytes, hint: str):
+    """The body as JSON (as parsed once by the guard, else parsed here): 400 when empty or not JSON."""
+    if not raw.strip():
+        raise bad_request(f"the request body is empty; {hint}")
+    value = stored_json(request)
+    if value is not NO_BODY:
+        return value
+    try:
+        return parse_json(raw)
+    except ValueError as exc:
+        raise bad_request(f"the body is not JSON ({exc}); {hint}") from None

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # CORS: origins answered with credentials (comma-separated), and whether any other origin may read.
     cors_origins: str = Field(default="", validation_alias="QINGPU_CORS_ORIGINS")
     cors_any_origin: bool = Field(default=True, validation_alias="QINGPU_CORS_ANY_ORIGIN")
+    # Largest request body accepted (zone writes, JSON, forms); multipart uploads have their own limit.
+    max_body_bytes: int = Field(default=10 * 2**20, validation_alias="QINGPU_MAX_BODY_BYTES")
 
     @property
     def var_dir(self) -> Path:

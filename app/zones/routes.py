@@ -7,7 +7,6 @@ commits nothing.
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import unquote
 
@@ -17,7 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 
 from app.core.auth import Principal, requires
 from app.core.errors import Problem, bad_request
-from app.core.http import templates
+from app.core.http import json_body, request_body, templates
 from app.zones.store import (
     ATTRIBUTES,
     apply_change,
@@ -38,14 +37,8 @@ DEFAULTS = {"target_industries": [], "target_phrases": [], "member_towns": [], "
             "schematic": False, "description": "", "rank": 60}
 
 
-async def _body(request: Request) -> dict:
-    raw = await request.body()
-    if not raw:
-        raise bad_request("the request body is empty; send a GeoJSON Feature")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"the body is not JSON: {exc}")
+def _feature(request: Request, raw: bytes) -> dict:
+    body = json_body(request, raw, "send a GeoJSON Feature")
     if not isinstance(body, dict) or body.get("type") != "Feature":
         raise bad_request("the body must be a GeoJSON Feature (\"type\": \"Feature\")")
     return body
@@ -134,9 +127,9 @@ def _run(request: Request, change) -> JSONResponse:
 
 
 @router.post("/collections/zones/items", summary="Create a zone (planner)")
-async def create_zone(request: Request, principal: Principal = Depends(planner)):
+def create_zone(request: Request, raw: bytes = Depends(request_body), principal: Principal = Depends(planner)):
     _check_params(request, {"dryRun", "comment"})
-    body = await _body(request)
+    body = _feature(request, raw)
     zone_id = body.get("id") or (body.get("properties") or {}).get("id")
     if not isinstance(zone_id, str) or not zone_id:
         raise bad_request("give the new zone an id (lower-case letters, digits, - and _)")
@@ -160,10 +153,10 @@ def _require_if_match(request: Request, zone_id: str) -> None:
             precondition(current(conn, zone_id), zone_id, None)
 
 
-async def _replace_or_update(zone_id: str, request: Request, principal: Principal, partial: bool):
+def _replace_or_update(zone_id: str, request: Request, raw: bytes, principal: Principal, partial: bool):
     _check_params(request, {"dryRun", "comment"})
     _require_if_match(request, zone_id)
-    body = await _body(request)
+    body = _feature(request, raw)
     comment = _comment(request, body)
     geom_in = _geometry(body, required=not partial)
     props = body.get("properties") or {}
@@ -181,17 +174,19 @@ async def _replace_or_update(zone_id: str, request: Request, principal: Principa
 
 
 @router.put("/collections/zones/items/{zone_id}", summary="Replace a zone (planner, If-Match)")
-async def replace_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
-    return await _replace_or_update(zone_id, request, principal, partial=False)
+def replace_zone(zone_id: str, request: Request, raw: bytes = Depends(request_body),
+                 principal: Principal = Depends(planner)):
+    return _replace_or_update(zone_id, request, raw, principal, partial=False)
 
 
 @router.patch("/collections/zones/items/{zone_id}", summary="Update part of a zone (planner, If-Match)")
-async def update_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
-    return await _replace_or_update(zone_id, request, principal, partial=True)
+def update_zone(zone_id: str, request: Request, raw: bytes = Depends(request_body),
+                principal: Principal = Depends(planner)):
+    return _replace_or_update(zone_id, request, raw, principal, partial=True)
 
 
 @router.delete("/collections/zones/items/{zone_id}", summary="Delete a zone (planner, If-Match)")
-async def delete_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+def delete_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
     _check_params(request, {"dryRun", "comment"})
     _require_if_match(request, zone_id)
     comment = _comment(request, None)
@@ -200,11 +195,13 @@ async def delete_zone(zone_id: str, request: Request, principal: Principal = Dep
 
 
 @router.post("/collections/zones/items/{zone_id}/rollback", summary="Roll a zone back to a version (planner)")
-async def rollback_zone(zone_id: str, request: Request, principal: Principal = Depends(planner)):
+def rollback_zone(zone_id: str, request: Request, raw: bytes = Depends(request_body),
+                  principal: Principal = Depends(planner)):
     _check_params(request, {"dryRun", "comment", "version"})
     _require_if_match(request, zone_id)
-    raw = await request.body()
-    body = json.loads(raw) if raw else {}
+    body = json_body(request, raw, "send {\"version\": N, \"comment\": \"...\"}") if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object: {\"version\": N, \"comment\": \"...\"}")
     version = body.get("version", request.query_params.get("version"))
     try:
         version = int(version)

@@ -10,7 +10,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.errors import Problem
+from app.core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RuleViolation
 from app.core.store import MULTI, bump_version, district_geometry, polygon_wkb
 from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
@@ -55,17 +55,17 @@ def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeomet
 
 def precondition(state: ZoneState | None, zone_id: str, if_match: str | None) -> None:
     if state is None:
-        raise Problem(404, "Not found", f"no zone '{zone_id}'")
+        raise NotFound(f"no zone '{zone_id}'")
     if if_match is None:
-        raise Problem(428, "Precondition required",
-                      "send If-Match with the zone's ETag (from GET /collections/zones/items/{id}) to change it",
-                      current_version=state.version, etag=etag(zone_id, state.version))
+        raise PreconditionRequired(
+            "send If-Match with the zone's ETag (from GET /collections/zones/items/{id}) to change it",
+            current_version=state.version, etag=etag(zone_id, state.version))
     tags = [t.strip() for t in if_match.split(",")]
     if etag(zone_id, state.version) not in tags and "*" not in tags:
-        raise Problem(412, "Precondition failed",
-                      f"zone '{zone_id}' has changed since you read it: it is now version {state.version}",
-                      current_version=state.version, etag=etag(zone_id, state.version),
-                      current={"properties": _jsonable(state.attrs), "geometry": state.geom.__geo_interface__})
+        raise PreconditionFailed(
+            f"zone '{zone_id}' has changed since you read it: it is now version {state.version}",
+            current_version=state.version, etag=etag(zone_id, state.version),
+            current={"properties": _jsonable(state.attrs), "geometry": state.geom.__geo_interface__})
 
 
 def _jsonable(attrs: dict) -> dict:
@@ -114,8 +114,8 @@ def _next_version(conn: Connection, zone_id: str) -> int:
 
 def _refuse(violations: list[Violation]) -> None:
     if violations:
-        raise Problem(422, "Zone rules violated", "; ".join(f"{v.rule}: {v.message}" for v in violations),
-                      violations=[v.as_dict() for v in violations])
+        raise RuleViolation("; ".join(f"{v.rule}: {v.message}" for v in violations),
+                            title="Zone rules violated", violations=[v.as_dict() for v in violations])
 
 
 def _write(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry, version: int, author: str,
@@ -143,7 +143,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
     before = state.geom if state else None
     if action == "create":
         if state is not None:
-            raise Problem(409, "Conflict", f"zone '{zone_id}' exists; update it with PUT or PATCH")
+            raise Conflict(f"zone '{zone_id}' exists; update it with PUT or PATCH")
         attrs = {**attrs}
         _refuse(violations_for(conn, zone_id, attrs, geom))
         version = _next_version(conn, zone_id)
@@ -154,8 +154,8 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
         if action == "delete":
             children = conn.execute(text("SELECT id FROM zones WHERE parent_zone = :id"), {"id": zone_id}).scalars().all()
             if children:
-                raise Problem(409, "Conflict", f"zone '{zone_id}' holds parks ({', '.join(children)}); "
-                                               f"move or delete them first")
+                raise Conflict(f"zone '{zone_id}' holds parks ({', '.join(children)}); "
+                               f"move or delete them first")
             record_zone_version(conn, zone_id, "delete", comment, author, deleted=True)
             conn.execute(text("DELETE FROM zones WHERE id = :id"), {"id": zone_id})
         else:
@@ -184,9 +184,9 @@ def version_state(conn: Connection, zone_id: str, version: int) -> tuple[dict, B
     row = conn.execute(text(f"SELECT action, {_COLUMNS}, ST_AsBinary(geom) FROM zone_versions "
                             f"WHERE zone_id = :id AND version = :v"), {"id": zone_id, "v": version}).first()
     if row is None:
-        raise Problem(404, "Not found", f"zone '{zone_id}' has no version {version}")
+        raise NotFound(f"zone '{zone_id}' has no version {version}")
     if row[-1] is None:
-        raise Problem(409, "Conflict", f"version {version} of zone '{zone_id}' is its deletion; pick another")
+        raise Conflict(f"version {version} of zone '{zone_id}' is its deletion; pick another")
     m = row._mapping
     return {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1]))
 
@@ -209,7 +209,7 @@ def version_feature(conn: Connection, zone_id: str, version: int) -> dict:
         f"ST_AsGeoJSON(geom, 7) AS g FROM zone_versions WHERE zone_id = :id AND version = :v"),
         {"id": zone_id, "v": version}).first()
     if row is None:
-        raise Problem(404, "Not found", f"zone '{zone_id}' has no version {version}")
+        raise NotFound(f"zone '{zone_id}' has no version {version}")
 
     m = dict(row._mapping)
     geometry = json.loads(m.pop("g")) if m["g"] is not None else None
@@ -225,7 +225,7 @@ def diff_versions(conn: Connection, zone_id: str, v_from: int, v_to: int) -> dic
     for v in (v_from, v_to):
         if conn.execute(text("SELECT 1 FROM zone_versions WHERE zone_id = :id AND version = :v"),
                         {"id": zone_id, "v": v}).first() is None:
-            raise Problem(404, "Not found", f"zone '{zone_id}' has no version {v}")
+            raise NotFound(f"zone '{zone_id}' has no version {v}")
     row = conn.execute(text("""
         WITH a AS (SELECT coalesce(geom, 'SRID=4326;MULTIPOLYGON EMPTY'::geometry) g FROM zone_versions
                    WHERE zone_id = :id AND version = :f),
