@@ -76,13 +76,31 @@ def _names() -> tuple[Field, ...]:
 
 LAYERS: dict[str, Layer] = {}
 
-# Extra GeoJSON overlays of the public map (analytics and the like), appended by the modules that serve
-# them: {"id", "title_zh", "title_en", "url", "style"} and optionally "least_role" (default public).
+# Extra GeoJSON overlays of the public map (analytics and the like), declared here like the layers
+# (served by app.analytics): {"id", "title_zh", "title_en", "url", "style"} and optionally "least_role" (default public).
 # `style` takes Leaflet path options, plus "by" (a property) and "colors" (value -> colour) like the layers.
 # /map lists each in its layer switcher, off by default, and fetches `url` when it is switched on.
 # With "tiles" ({"url": an XYZ template of Mapbox vector tiles, "layer", "fields": [{name, title}]}) /map
 # draws those tiles instead (leaflet.vectorgrid) and `url` stays the GeoJSON of the same data.
-MAP_OVERLAYS: list[dict] = []
+# Count bands of the hex bins (/analytics/hexbins sets `band`) and Gi* classes, coloured alike everywhere.
+HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
+HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
+                   "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+MAP_OVERLAYS: tuple[dict, ...] = (
+    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
+     "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",
+     "url": "/analytics/hexbins?resolution=8",  # the same cells as GeoJSON, for clients without vector tiles
+     # drawn from the analytics hex-bin vector tiles (resolution by zoom), popup with these fields
+     "tiles": {"url": "/analytics/hexbins/tiles/WebMercatorQuad/{z}/{x}/{y}", "layer": "hexbins",
+               "fields": [{"name": "count", "title": "企业数 Enterprises"},
+                          {"name": "employees", "title": "从业人员 Employees"},
+                          {"name": "output_value", "title": "产值 Output (万元)"}]},
+     "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
+    {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
+     "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",
+     "url": "/analytics/hotspots?resolution=8&only=significant",
+     "style": {"by": "class", "colors": HOTSPOT_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
+)
 
 
 def register(layer: Layer) -> Layer:

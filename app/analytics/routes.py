@@ -24,7 +24,7 @@ from app.core.http import templates
 from app.core.store import district_geometry
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
-from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
+from layers.registry import LAYERS, role_allows
 from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from plan.targets import TARGET_YEAR, TARGETS, implied_target
 
@@ -204,7 +204,6 @@ HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None)
 
 # Count bands, so that maps with categorical styling (the /map overlay hook) can colour the cells.
 HEX_BANDS = ((50, "50+"), (10, "10-49"), (5, "5-9"), (2, "2-4"), (1, "1"))
-HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
 
 
 def _band(count: int) -> str:
@@ -411,26 +410,3 @@ def analytics_page(request: Request):
         "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS,
         "industries": industries, "industry_names": {p.id: p.zh for p in PLAN_INDUSTRY_BY_ID.values()},
         "resolutions": hexbin.RESOLUTIONS})
-
-
-# -- overlays of the public /map (the registry's hook) ---------------------------------------------
-HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
-                   "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
-_OVERLAYS = [
-    {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
-     "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",
-     "url": "/analytics/hexbins?resolution=8",  # the same cells as GeoJSON, for clients without vector tiles
-     # drawn from app.analytics_tiles' vector tiles (resolution by zoom), popup with these fields
-     "tiles": {"url": "/analytics/hexbins/tiles/WebMercatorQuad/{z}/{x}/{y}", "layer": "hexbins",
-               "fields": [{"name": "count", "title": "企业数 Enterprises"},
-                          {"name": "employees", "title": "从业人员 Employees"},
-                          {"name": "output_value", "title": "产值 Output (万元)"}]},
-     "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
-    {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
-     "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",
-     "url": "/analytics/hotspots?resolution=8&only=significant",
-     "style": {"by": "class", "colors": HOTSPOT_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
-]
-for _overlay in _OVERLAYS:
-    if not any(o.get("id") == _overlay["id"] for o in MAP_OVERLAYS):
-        MAP_OVERLAYS.append(_overlay)

@@ -75,11 +75,10 @@ def test_language_toggle_switches_to_english(page, live_server):
     assert "Enterprises" in page.locator(".leaflet-control-layers").inner_text()
 
 
-def test_registry_overlays_appear_and_load_when_switched_on(page, live_server, app):
-    # `app` builds the application here too, so this process sees the overlays its modules register.
+def test_registry_overlays_appear_and_load_when_switched_on(page, live_server):
+    # The registry declares its overlays itself: what /map shows does not depend on what was imported.
     overlays = [o for o in MAP_OVERLAYS if o.get("least_role", "public") == "public"]
-    if not overlays:
-        pytest.skip("no module has registered a map overlay yet")
+    assert {o["id"] for o in overlays} >= {"analytics_hexbins", "analytics_hotspots"}
     first = overlays[0]
     requests, _ = open_map(page, live_server)
     path = first["url"].split("?")[0]

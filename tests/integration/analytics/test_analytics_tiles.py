@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from app.analytics.routes import HEX_BAND_COLOURS
 from app.core.store import bump_version
 from app.core.users import add_user
+from layers.registry import HEX_BAND_COLOURS
 
 PREFIX = "91310118HXT"
 CLUSTER = (121.118, 31.158)  # 青浦新城
