@@ -32,6 +32,8 @@ from app.ogc.features import count_tile, layer_tile, point_coordinates
 from app.ogc.params import check_params
 from gis.point_grid import CELLS, PointGrid
 from layers.registry import Layer
+from plan.industries import PLAN_INDUSTRY_BY_ID
+from plan.site_rules import industry_family
 
 router = APIRouter(tags=["vector tiles"])
 
@@ -100,22 +102,25 @@ class GridStore:
         self._grids: dict[str, tuple[int, PointGrid]] = {}
         self._lock = threading.Lock()
 
-    def get(self, conn, layer: Layer, version: int) -> tuple[int, PointGrid]:
-        held = self._grids.get(layer.id)
+    def get(self, conn, layer: Layer, version: int, industries: tuple[str, ...] | None = None
+            ) -> tuple[int, PointGrid]:
+        key = (layer.id, industries)
+        held = self._grids.get(key)
         if held and held[0] >= version:
             return held
-        with self._lock:  # one build per process and version, the others wait for it
-            held = self._grids.get(layer.id)
+        with self._lock:  # one build per process, version and filter, the others wait for it
+            held = self._grids.get(key)
             if held and held[0] >= version:
                 return held
-            built, lon, lat = point_coordinates(conn, layer)
+            built, lon, lat = point_coordinates(conn, layer, industries)
             held = (built, PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
-            self._grids[layer.id] = held
+            self._grids[key] = held
             return held
 
 
-def _grid_tile(grids: "GridStore", conn, layer: Layer, version: int, z: int, x: int, y: int) -> tuple[int, bytes]:
-    built_version, grid = grids.get(conn, layer, version)
+def _grid_tile(grids: "GridStore", conn, layer: Layer, version: int, z: int, x: int, y: int,
+               industries: tuple[str, ...] | None) -> tuple[int, bytes]:
+    built_version, grid = grids.get(conn, layer, version, industries)
     cols, rows, counts = grid.tile(z, x, y)
     if len(counts) == 0:
         return built_version, b""
@@ -141,8 +146,19 @@ def _role_is_public_view(layers: list[Layer], role: str) -> bool:
                for layer in layers)
 
 
+def _industry_filter(request: Request) -> tuple[str, ...] | None:
+    """`plan_industry=` (an id, with its children): only such points in the layers that carry the field."""
+    raw = request.query_params.get("plan_industry")
+    if raw is None:
+        return None
+    if raw not in PLAN_INDUSTRY_BY_ID:
+        raise bad_request(f"unknown plan_industry {raw!r}; use one of {', '.join(PLAN_INDUSTRY_BY_ID)}")
+    return tuple(industry_family(raw))
+
+
 def render_tile(request: Request, principal: Principal, layers: list[Layer], z: int, x: int, y: int) -> Response:
     _check_tile(z, x, y)
+    industries = _industry_filter(request)
     layers = [layer for layer in layers if layer.min_zoom <= z <= layer.max_zoom]
     role = principal.role
     public_view = _role_is_public_view(layers, role)
@@ -151,21 +167,22 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     cache, grids = app_caches(request.app)
     with request.app.state.engine.connect() as conn:
         versions = data_versions(conn, [layer.id for layer in layers]) if layers else {}
-        etag = '"' + hashlib.sha1(repr((z, x, y, sorted(versions.items()), sorted(field_keys.items())))
+        etag = '"' + hashlib.sha1(repr((z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries))
                                   .encode()).hexdigest()[:24] + '"'
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)
         parts = []
         for layer in layers:
-            key = (layer.id, z, x, y, field_keys[layer.id], versions[layer.id])
+            only = industries if layer.field("plan_industry") else None
+            key = (layer.id, z, x, y, field_keys[layer.id], only, versions[layer.id])
             tile = cache.get(key)
             if tile is None:
                 if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM:
-                    built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y)
+                    built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y, only)
                 else:
-                    built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER)
-                cache.put((layer.id, z, x, y, field_keys[layer.id], built), tile)
+                    built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER, only)
+                cache.put((layer.id, z, x, y, field_keys[layer.id], only, built), tile)
             parts.append(tile)
     return Response(b"".join(parts), media_type=MVT, headers=headers)
 
@@ -173,7 +190,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{x}/{y}", summary="A vector tile of one collection")
 def collection_tile(collection_id: str, z: int, x: int, y: int, request: Request,
                     principal: Principal = Depends(current_principal)):
-    check_params(request, {"f"})
+    check_params(request, {"f", "plan_industry"})
     if request.query_params.get("f", "mvt") != "mvt":
         raise bad_request("tiles are offered as f=mvt only")
     return render_tile(request, principal, [visible_layer(collection_id, principal)], z, x, y)
@@ -191,7 +208,7 @@ def _named_layers(request: Request, principal: Principal) -> list[Layer]:
 
 @router.get("/tiles/WebMercatorQuad/{z}/{x}/{y}", summary="A vector tile of several collections (one layer each)")
 def multi_tile(z: int, x: int, y: int, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, {"collections", "f"})
+    check_params(request, {"collections", "f", "plan_industry"})
     return render_tile(request, principal, _named_layers(request, principal), z, x, y)
 
 

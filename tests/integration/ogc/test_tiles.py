@@ -69,6 +69,33 @@ def test_low_zoom_tiles_merge_points_and_count_them_all(client, seeded):
         assert total == conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one()
 
 
+def test_plan_industry_filter_counts_only_that_family_at_low_and_high_zoom(client, engine):
+    from plan.site_rules import industry_family
+
+    with engine.begin() as conn:  # some biomedicine firms (the seed has no plan industry), undone at the end
+        conn.execute(text("UPDATE enterprises SET plan_industry = 'biomed' WHERE uscc = :u OR uscc LIKE '%3'"),
+                     {"u": HUAXIN[0]})
+        bump_version(conn, "enterprises")
+        want = conn.execute(text("SELECT count(*) FROM enterprises WHERE plan_industry = ANY(:i)"),
+                            {"i": list(industry_family("biomed"))}).scalar_one()
+    try:
+        assert 1 < want < 200
+        z, x, y = tile_of(121.0, 31.1, 6)
+        layers = decode(client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=enterprises,zones&plan_industry=biomed"))
+        assert sum(f["properties"]["point_count"] for f in layers["enterprises"]["features"]) == want
+        assert layers["zones"]["features"]  # layers without the field stay whole
+        z, x, y = tile_of(HUAXIN[2], HUAXIN[3], 16)
+        url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+        found = decode(client.get(url + "?plan_industry=biomed"))["enterprises"]["features"]
+        assert HUAXIN[0] in {f["properties"]["id"] for f in found}
+        assert {f["properties"]["plan_industry"] for f in found} == {"biomed"}
+        assert not decode(client.get(url + "?plan_industry=expo")).get("enterprises")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET plan_industry = NULL WHERE uscc LIKE 'T%'"))
+            bump_version(conn, "enterprises")
+
+
 def test_multi_layer_tile_holds_one_layer_per_collection(client):
     z, x, y = tile_of(121.12, 31.16, 11)
     layers = decode(client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=zones,stations,enterprises"))
@@ -138,6 +165,7 @@ def test_tilejson_documents(client):
     ("/collections/enterprises/tiles/WebMercatorQuad/23/0/0", 404),
     ("/collections/nosuch/tiles/WebMercatorQuad/3/1/1", 404),
     ("/collections/enterprises/tiles/WebMercatorQuad/3/1/1?foo=1", 400),
+    ("/collections/enterprises/tiles/WebMercatorQuad/3/1/1?plan_industry=nosuch", 400),
     ("/tiles/WebMercatorQuad/3/1/1?collections=zones,nosuch", 404),
     ("/collections/sites/tiles/WebMercatorQuad/3/1/1", 404),  # investment-only collection, hidden from the public
 ])
