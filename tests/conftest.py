@@ -164,3 +164,26 @@ def planner_auth(client, engine) -> dict:
 def admin_auth(client, engine) -> dict:
     """Authorization headers of an administrator."""
     return _role_headers(client, engine, "admin")
+
+
+@pytest.fixture(scope="session")
+def other_database_url(database_url) -> str:
+    """A second, separate database on the same server with the migrations applied (and no users)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from app.core.migrate import upgrade
+
+    url = make_url(database_url)
+    name = f"{url.database}_other"
+    if not os.environ.get("TEST_DATABASE_URL"):
+        other = _fresh_local_database(name)
+    else:  # another server: its role must be allowed to create databases and PostGIS
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        other = url.set(database=name).render_as_string(hide_password=False)
+    upgrade(other)
+    return other

@@ -15,7 +15,7 @@ from app.cli.sites import add_site_commands
 from app.core.localdb import LocalCluster
 from app.core.migrate import upgrade
 from app.core.settings import load_settings
-from app.core.users import add_user
+from app.core.users import add_user, delete_user, disable_user
 from app.layout.store import load_layout
 from app.layout.towns import import_towns
 
@@ -74,7 +74,17 @@ def cmd_users_add(args) -> None:
         if getpass.getpass("again: ") != password:
             raise CliError("the two passwords differ")
     add_user(cli_engine(), args.name, args.role, password)
-    print(f"user {args.name} ({args.role}) saved")
+    print(f"user {args.name} ({args.role}) saved; tokens issued before this no longer work")
+
+
+def cmd_users_disable(args) -> None:
+    disable_user(cli_engine(), args.name)
+    print(f"user {args.name} disabled; their tokens no longer work (`users add` again re-enables)")
+
+
+def cmd_users_delete(args) -> None:
+    delete_user(cli_engine(), args.name)
+    print(f"user {args.name} deleted; their tokens no longer work")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     users_add.add_argument("--role", required=True, choices=["public", "investment", "planner", "admin"])
     users_add.add_argument("--password", help="asked for when omitted (or read from QINGPU_PASSWORD)")
     users_add.set_defaults(func=cmd_users_add)
+    users_disable = users_sub.add_parser("disable", help="disable a user: their tokens stop working at once")
+    users_disable.add_argument("name")
+    users_disable.set_defaults(func=cmd_users_disable)
+    users_delete = users_sub.add_parser("delete", help="delete a user: their tokens stop working at once")
+    users_delete.add_argument("name")
+    users_delete.set_defaults(func=cmd_users_delete)
 
     add_site_commands(imp_sub, demo_sub)
     return parser

@@ -1,33 +1,51 @@
-"""Users, argon2 password hashes, and signed bearer tokens (OAuth2 password flow)."""
+"""Signed bearer tokens (OAuth2 password flow), checked against the user store on every request.
+
+A token carries the user's name, role and token generation, signed with the database's key. Every
+request reads the account (one primary-key query) and refuses the token when the user is gone,
+disabled, has another role, or has a newer generation (logout, password or role change).
+"""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
-import secrets
+import math
 import time
+from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
+from sqlalchemy.engine import Engine
 
 from app.core.errors import Problem
 from app.core.settings import Settings
-from app.core.users import authenticate
+from app.core.users import (
+    Account,
+    account,
+    authenticate,
+    clear_failures,
+    failures,
+    record_failure,
+    revoke_tokens,
+    signing_key,
+)
 from layers.registry import ROLES, role_allows
 
 
-def secret_key(settings: Settings) -> bytes:
-    """QINGPU_SECRET_KEY, or a key generated once into var/secret_key (shared by all processes)."""
+def secret_key(settings: Settings, engine: Engine) -> bytes:
+    """QINGPU_SECRET_KEY when set, else the database's own key (generated there on first use).
+
+    The key belongs to the database, not the checkout: a token minted against one database never
+    verifies against another. It never changes once made, so each process keeps it after one read."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    path = settings.var_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_urlsafe(32))
-        tmp.chmod(0o600)
-        tmp.replace(path)
-    return path.read_text().strip().encode()
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _KEYS:
+        _KEYS[url] = signing_key(engine)
+    return _KEYS[url]
+
+
+_KEYS: dict[str, bytes] = {}
 
 
 def _b64(data: bytes) -> str:
@@ -38,17 +56,19 @@ def _unb64(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
-def issue_token(name: str, role: str, settings: Settings) -> tuple[str, int]:
+def issue_token(user: Account, settings: Settings, engine: Engine) -> tuple[str, int]:
     ttl = settings.token_minutes * 60
-    payload = _b64(json.dumps({"sub": name, "role": role, "exp": int(time.time()) + ttl}).encode())
-    sig = _b64(hmac.new(secret_key(settings), payload.encode(), hashlib.sha256).digest())
+    payload = _b64(json.dumps({"sub": user.name, "role": user.role, "gen": user.generation,
+                               "exp": int(time.time()) + ttl}).encode())
+    sig = _b64(hmac.new(secret_key(settings, engine), payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{sig}", ttl
 
 
-def read_token(token: str, settings: Settings) -> dict:
+def read_token(token: str, settings: Settings, engine: Engine) -> dict:
+    """The claims of a token signed with this database's key and not expired (the user is not checked)."""
     try:
         payload, sig = token.split(".")
-        expected = _b64(hmac.new(secret_key(settings), payload.encode(), hashlib.sha256).digest())
+        expected = _b64(hmac.new(secret_key(settings, engine), payload.encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(sig, expected):
             raise ValueError("bad signature")
         claims = json.loads(_unb64(payload))
@@ -82,8 +102,15 @@ def current_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "use an Authorization: Bearer token from POST /auth/token",
                       headers={"WWW-Authenticate": "Bearer"})
-    claims = read_token(token.strip(), request.app.state.settings)
-    return Principal(claims["sub"], claims["role"])
+    engine = request.app.state.engine
+    claims = read_token(token.strip(), request.app.state.settings, engine)
+    # One primary-key read per request (FastAPI resolves this dependency once per request): a deleted,
+    # disabled or re-roled user, or one who logged out, is refused at once.
+    user = account(engine, claims["sub"])
+    if user is None or user.disabled or user.role != claims["role"] or user.generation != claims.get("gen"):
+        raise Problem(401, "Unauthorized", "the bearer token is no longer valid (signed out, or the account "
+                      "changed): sign in again", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(user.name, user.role)
 
 
 def requires(least: str):
@@ -95,11 +122,46 @@ def requires(least: str):
 router = APIRouter()
 
 
+# Throttle: failed sign-ins per user name and per client address within the window.
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 10
+MAX_FAILURES_PER_ADDRESS = 30
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle(engine: Engine, username: str, address: str) -> None:
+    (by_user, user_wait), (by_address, address_wait) = failures(engine, username, address, THROTTLE_WINDOW)
+    waits = ([user_wait] if by_user >= MAX_FAILURES_PER_USER else []) + \
+        ([address_wait] if by_address >= MAX_FAILURES_PER_ADDRESS else [])
+    if waits:
+        retry = max(1, math.ceil(max(waits)))
+        raise Problem(429, "Too many requests",
+                      f"too many wrong passwords: sign-in is paused for this account or address; try again in "
+                      f"{retry} seconds", headers={"Retry-After": str(retry)}, retry_after=retry)
+
+
 @router.post("/auth/token", tags=["auth"])
 def token(request: Request, username: str = Form(...), password: str = Form(...)):
-    """OAuth2 password flow: a bearer token for a user's role."""
-    role = authenticate(request.app.state.engine, username, password)
-    if role is None:
+    """OAuth2 password flow: a bearer token for a user's role (throttled after repeated wrong passwords)."""
+    engine, address = request.app.state.engine, _client_address(request)
+    _throttle(engine, username, address)
+    user = authenticate(engine, username, password)
+    if user is None:
+        record_failure(engine, username, address)
         raise Problem(401, "Unauthorized", "wrong user name or password", headers={"WWW-Authenticate": "Bearer"})
-    access, ttl = issue_token(username, role, request.app.state.settings)
-    return {"access_token": access, "token_type": "bearer", "expires_in": ttl, "role": role}
+    clear_failures(engine, username)
+    access, ttl = issue_token(user, request.app.state.settings, engine)
+    return {"access_token": access, "token_type": "bearer", "expires_in": ttl, "role": user.role}
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=204)
+def logout(request: Request, principal: Principal = Depends(current_principal)):
+    """Sign out: every token of this user issued so far stops working."""
+    if principal.name is None:
+        raise Problem(401, "Unauthorized", "sign in first: there is no token to revoke",
+                      headers={"WWW-Authenticate": "Bearer"})
+    revoke_tokens(request.app.state.engine, principal.name)
+    return Response(status_code=204)

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     home: Path = Field(default=PROJECT_ROOT, validation_alias="QINGPU_HOME")
     local_pg_port: int = Field(default=54329, validation_alias="QINGPU_PG_PORT")
-    # Signing key for bearer tokens; generated into var/secret_key when unset.
+    # Signing key for bearer tokens; when unset, the database's own key (table signing_key) is used.
     secret_key: str | None = Field(default=None, validation_alias="QINGPU_SECRET_KEY")
     token_minutes: int = Field(default=8 * 60, validation_alias="QINGPU_TOKEN_MINUTES")
     # Basemap for the maps: none (default, works offline), osm, or tianditu (needs a key).

@@ -19,7 +19,15 @@ from app.core.http import templates
 from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
 from app.sites.search import run_search
 from app.sites.spec import SearchIn, check_search
-from app.sites.store import save_search_row, saved_search, saved_search_rows, zone_table
+from app.sites.store import (
+    delete_saved_search,
+    save_search_row,
+    saved_search,
+    saved_search_owner,
+    saved_search_rows,
+    share_saved_search,
+    zone_table,
+)
 from gis.site_scoring import CRITERIA_INFO, DEFAULT_CRITERIA
 from plan.industries import PLAN_INDUSTRIES
 from plan.site_rules import (
@@ -51,6 +59,12 @@ class SavedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     search: SearchIn
+    shared: bool = Field(default=False, description="let other staff list and run it (it stays yours to change)")
+
+
+class SharedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shared: bool
 
 
 @router.post("/sites/search", summary="Rank sites for an investor: constraints, weighted criteria, explanations")
@@ -102,31 +116,57 @@ def save_search(body: SavedIn, request: Request, principal: Principal = Depends(
         check_search(body.search, set(zone_table(conn)))
     try:
         with engine.begin() as conn:
-            row = save_search_row(conn, body.name.strip(), principal.name, body.search.model_dump_json())
+            row = save_search_row(conn, body.name.strip(), principal.name, body.search.model_dump_json(),
+                                  body.shared)
     except IntegrityError:
         raise Problem(409, "Conflict", f"you already have a saved search named {body.name.strip()!r}; choose another name")
-    return JSONResponse({"id": row[0], "name": body.name.strip(), "owner": principal.name,
+    return JSONResponse({"id": row[0], "name": body.name.strip(), "owner": principal.name, "shared": body.shared,
                          "created_at": row[1].isoformat(), "run": f"/sites/searches/{row[0]}/run"}, status_code=201)
 
 
-@router.get("/sites/searches", summary="Saved searches")
-def list_searches(request: Request, _p: Principal = Depends(STAFF)):
+@router.get("/sites/searches", summary="Your saved searches and those others shared")
+def list_searches(request: Request, principal: Principal = Depends(STAFF)):
     with request.app.state.engine.connect() as conn:
-        rows = saved_search_rows(conn)
+        rows = saved_search_rows(conn, principal.name)
     return {"searches": [{"id": r[0], "name": r[1], "owner": r[2], "created_at": r[3].isoformat(), "search": r[4],
-                          "run": f"/sites/searches/{r[0]}/run"} for r in rows]}
+                          "shared": r[5], "mine": r[2] == principal.name, "run": f"/sites/searches/{r[0]}/run"}
+                         for r in rows]}
 
 
 @router.get("/sites/searches/{search_id}/run", summary="Re-run a saved search on the current data")
-def run_saved(search_id: int, request: Request, _p: Principal = Depends(STAFF)):
+def run_saved(search_id: int, request: Request, principal: Principal = Depends(STAFF)):
     with request.app.state.engine.connect() as conn:
-        row = saved_search(conn, search_id)
+        row = saved_search(conn, search_id, principal.name)
     if row is None:
         raise not_found(f"no saved search {search_id}")
     body = SearchIn.model_validate(row[1] if isinstance(row[1], dict) else json.loads(row[1]))
     result = run_search(request.app.state.engine, body)
     result["saved_search"] = {"id": search_id, "name": row[0]}
     return result
+
+
+def _own_search(conn, search_id: int, principal: Principal) -> None:
+    owner = saved_search_owner(conn, search_id, principal.name)
+    if owner is None:
+        raise not_found(f"no saved search {search_id}")
+    if owner != principal.name:
+        raise Problem(403, "Forbidden", f"saved search {search_id} is {owner}'s; only its author may change it")
+
+
+@router.patch("/sites/searches/{search_id}", summary="Share a saved search with other staff, or stop sharing it")
+def share_saved(search_id: int, body: SharedIn, request: Request, principal: Principal = Depends(STAFF)):
+    with request.app.state.engine.begin() as conn:
+        _own_search(conn, search_id, principal)
+        share_saved_search(conn, search_id, body.shared)
+    return {"id": search_id, "shared": body.shared}
+
+
+@router.delete("/sites/searches/{search_id}", status_code=204, summary="Delete one of your saved searches")
+def delete_saved(search_id: int, request: Request, principal: Principal = Depends(STAFF)):
+    with request.app.state.engine.begin() as conn:
+        _own_search(conn, search_id, principal)
+        delete_saved_search(conn, search_id)
+    return Response(status_code=204)
 
 
 @router.get("/sites/finder", response_class=HTMLResponse, summary="The site finder page for investment staff")

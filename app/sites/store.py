@@ -219,16 +219,38 @@ def site_details(conn: Connection, ids: list[str]) -> dict[str, dict]:
 
 
 # -- saved searches --------------------------------------------------------------------------------
-def save_search_row(conn: Connection, name: str, owner: str | None, body_json: str):
+def save_search_row(conn: Connection, name: str, owner: str | None, body_json: str, shared: bool = False):
     """(id, created_at) of the new saved search; IntegrityError when the owner has one of that name."""
-    return conn.execute(text("INSERT INTO saved_searches (name, owner, body) VALUES (:n, :o, CAST(:b AS jsonb)) "
-                             "RETURNING id, created_at"), {"n": name, "o": owner, "b": body_json}).one()
+    return conn.execute(text("INSERT INTO saved_searches (name, owner, body, shared) "
+                             "VALUES (:n, :o, CAST(:b AS jsonb), :s) RETURNING id, created_at"),
+                        {"n": name, "o": owner, "b": body_json, "s": shared}).one()
 
 
-def saved_search_rows(conn: Connection) -> list:
-    return conn.execute(text("SELECT id, name, owner, created_at, body FROM saved_searches ORDER BY id")).all()
+# A saved search is its author's; others see it only when the author shared it on purpose.
+_VISIBLE = "(owner = :me OR shared)"
 
 
-def saved_search(conn: Connection, search_id: int):
-    """(name, body) of a saved search, or None."""
-    return conn.execute(text("SELECT name, body FROM saved_searches WHERE id = :i"), {"i": search_id}).first()
+def saved_search_rows(conn: Connection, viewer: str) -> list:
+    """(id, name, owner, created_at, body, shared) of the searches this user may see."""
+    return conn.execute(text(f"SELECT id, name, owner, created_at, body, shared FROM saved_searches "
+                             f"WHERE {_VISIBLE} ORDER BY id"), {"me": viewer}).all()
+
+
+def saved_search(conn: Connection, search_id: int, viewer: str):
+    """(name, body) of a saved search this user may see, or None."""
+    return conn.execute(text(f"SELECT name, body FROM saved_searches WHERE id = :i AND {_VISIBLE}"),
+                        {"i": search_id, "me": viewer}).first()
+
+
+def saved_search_owner(conn: Connection, search_id: int, viewer: str) -> str | None:
+    """The owner of a saved search this user may see (row locked for a change), or None."""
+    return conn.execute(text(f"SELECT owner FROM saved_searches WHERE id = :i AND {_VISIBLE} FOR UPDATE"),
+                        {"i": search_id, "me": viewer}).scalar()
+
+
+def share_saved_search(conn: Connection, search_id: int, shared: bool) -> None:
+    conn.execute(text("UPDATE saved_searches SET shared = :s WHERE id = :i"), {"s": shared, "i": search_id})
+
+
+def delete_saved_search(conn: Connection, search_id: int) -> None:
+    conn.execute(text("DELETE FROM saved_searches WHERE id = :i"), {"i": search_id})

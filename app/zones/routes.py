@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from shapely.geometry import MultiPolygon, Polygon, shape
 
-from app.core.auth import Principal, requires
+from app.core.auth import Principal, current_principal, requires
 from app.core.errors import Problem, bad_request
 from app.core.http import json_body, request_body, templates
 from app.zones.store import (
@@ -28,6 +28,7 @@ from app.zones.store import (
     version_feature,
 )
 from gis.zone_rules import check_shape
+from layers.registry import role_allows
 from plan.industries import resolve_targets
 
 router = APIRouter(tags=["zone editing"])
@@ -213,11 +214,21 @@ def rollback_zone(zone_id: str, request: Request, raw: bytes = Depends(request_b
                                                    if_match=request.headers.get("if-match"), rollback_to=version))
 
 
+# Who edited is planner-only, as updated_by is everywhere else (layers.registry).
+EDITOR_FIELDS_LEAST = "planner"
+
+
+def _without_editor(principal: Principal, record: dict) -> dict:
+    if not role_allows(principal.role, EDITOR_FIELDS_LEAST):
+        record.pop("author", None)
+    return record
+
+
 @router.get("/collections/zones/items/{zone_id}/versions", summary="A zone's history")
-def versions(zone_id: str, request: Request):
+def versions(zone_id: str, request: Request, principal: Principal = Depends(current_principal)):
     _check_params(request, {"f"})
     with request.app.state.engine.connect() as conn:
-        rows = list_versions(conn, zone_id)
+        rows = [_without_editor(principal, r) for r in list_versions(conn, zone_id)]
     if not rows:
         raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
     base = f"{str(request.base_url).rstrip('/')}/collections/zones/items/{zone_id}/versions"
@@ -227,10 +238,11 @@ def versions(zone_id: str, request: Request):
 
 
 @router.get("/collections/zones/items/{zone_id}/versions/{version}", summary="One version of a zone")
-def one_version(zone_id: str, version: int, request: Request):
+def one_version(zone_id: str, version: int, request: Request, principal: Principal = Depends(current_principal)):
     _check_params(request, {"f"})
     with request.app.state.engine.connect() as conn:
         feature = version_feature(conn, zone_id, version)
+    _without_editor(principal, feature["properties"])
     return JSONResponse(feature, media_type="application/geo+json")
 
 

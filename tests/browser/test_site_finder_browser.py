@@ -14,7 +14,7 @@ def demo(engine):
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM sites"))
     load_demo_sites(engine, count=150, seed=3)
-    add_user(engine, "finder-staff", "investment", "finder-staff-pw")
+    add_user(engine, "finder-staff", "investment", "pw-for-finder-staff-9")
     yield
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM sites WHERE synthetic"))
@@ -22,7 +22,7 @@ def demo(engine):
 
 def _sign_in(page, live_server):
     page.goto(f"{live_server}/sites/finder")
-    sign_in(page, "finder-staff", "finder-staff-pw", "investment")
+    sign_in(page, "finder-staff", "pw-for-finder-staff-9", "investment")
 
 
 def test_sign_in_search_and_see_ranked_rows(page, live_server, demo):

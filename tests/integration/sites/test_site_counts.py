@@ -25,7 +25,7 @@ def demo(engine):
                 {"u": f"TSTCNT{n:012d}", "n": f"计数测试企业{n}", "i": INDUSTRIES[n % len(INDUSTRIES)],
                  "x": float(lon[n]), "y": float(lat[n])})
     load_demo_sites(engine, count=300, seed=11)
-    add_user(engine, "count-staff", "investment", "count-staff-pw")
+    add_user(engine, "count-staff", "investment", "pw-for-count-staff-9")
     yield
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'TSTCNT%'"))
@@ -33,7 +33,7 @@ def demo(engine):
 
 
 def test_counts_and_ranking_match_postgis(client, engine, demo):
-    token = client.post("/auth/token", data={"username": "count-staff", "password": "count-staff-pw"}).json()
+    token = client.post("/auth/token", data={"username": "count-staff", "password": "pw-for-count-staff-9"}).json()
     body = {"profile": {"industry": "newmat"}, "limit": 40,
             "criteria": [{"id": "same_industry", "weight": 40, "radius_m": 1500,
                           "transform": {"type": "linear", "best": 12, "worst": 0}},

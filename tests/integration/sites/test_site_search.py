@@ -54,8 +54,8 @@ def world(engine):
                 "INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, source_crs, geom) "
                 "VALUES (:u, :n, '7340', :i, 'exact', 'wgs84', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
                 {"u": f"TSTSITE{n:011d}", "n": f"量子测试企业{n}", "i": INDUSTRY, "lon": lon, "lat": lat})
-    add_user(engine, "site-staff", "investment", "site-staff-pw")
-    add_user(engine, "site-public", "public", "site-public-pw")
+    add_user(engine, "site-staff", "investment", "pw-for-site-staff-9")
+    add_user(engine, "site-public", "public", "pw-for-site-public-9")
     yield
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'TSTSITE%'"))
@@ -69,7 +69,7 @@ def _token(client, user, pw):
 
 @pytest.fixture(scope="module")
 def staff(client, world):
-    return _token(client, "site-staff", "site-staff-pw")
+    return _token(client, "site-staff", "pw-for-site-staff-9")
 
 
 def search(client, staff, body, status=200):
@@ -170,7 +170,7 @@ def test_bad_requests_are_400_problems_with_a_clear_message(client, staff, body,
 
 def test_public_gets_401_without_token_and_403_with_a_public_token(client, world):
     assert client.post("/sites/search", json=SEARCH).status_code == 401
-    public = _token(client, "site-public", "site-public-pw")
+    public = _token(client, "site-public", "pw-for-site-public-9")
     res = client.post("/sites/search", json=SEARCH, headers=public)
     assert res.status_code == 403 and res.headers["content-type"].startswith("application/problem+json")
     assert client.get("/sites/searches", headers=public).status_code == 403
@@ -264,3 +264,24 @@ def test_zero_weight_criteria_need_no_industry(client, staff):
     body = search(client, staff, {"criteria": [
         {"id": "station", "weight": 70}, {"id": "price", "weight": 30}, {"id": "chain", "weight": 0}]})
     assert [r["id"] for r in body["results"]][0] == "TEST-A" and body["count"] == 3
+
+
+def test_saved_searches_belong_to_their_author_unless_shared(client, staff, engine):
+    add_user(engine, "site-colleague", "investment", "pw-for-site-colleague-9")
+    colleague = _token(client, "site-colleague", "pw-for-site-colleague-9")
+    mine = client.post("/sites/searches", json={"name": "private shortlist", "search": SEARCH}, headers=staff)
+    assert mine.status_code == 201 and mine.json()["shared"] is False
+    sid = mine.json()["id"]
+    # Another investment user neither lists, runs, shares nor deletes it: it does not exist for them.
+    assert sid not in [s["id"] for s in client.get("/sites/searches", headers=colleague).json()["searches"]]
+    assert client.get(f"/sites/searches/{sid}/run", headers=colleague).status_code == 404
+    assert client.delete(f"/sites/searches/{sid}", headers=colleague).status_code == 404
+    assert client.patch(f"/sites/searches/{sid}", json={"shared": True}, headers=colleague).status_code == 404
+    # Shared on purpose by its author: now listed and runnable, but still only the author's to delete.
+    assert client.patch(f"/sites/searches/{sid}", json={"shared": True}, headers=staff).status_code == 200
+    listed = {s["id"]: s for s in client.get("/sites/searches", headers=colleague).json()["searches"]}
+    assert listed[sid]["shared"] is True and listed[sid]["mine"] is False
+    assert client.get(f"/sites/searches/{sid}/run", headers=colleague).status_code == 200
+    assert client.delete(f"/sites/searches/{sid}", headers=colleague).status_code == 403
+    assert client.delete(f"/sites/searches/{sid}", headers=staff).status_code == 204
+    assert client.get(f"/sites/searches/{sid}/run", headers=staff).status_code == 404

@@ -175,7 +175,7 @@ def test_huaxin_boundary_edit_previews_commits_shows_history_and_rolls_back_exac
         zones, primary, reason = _zones_of(engine, uscc)
         assert "cluster-logistics" not in zones and primary != "cluster-logistics" and reason
 
-    history = client.get("/collections/zones/items/cluster-logistics/versions").json()["versions"]
+    history = client.get("/collections/zones/items/cluster-logistics/versions", headers=tokens["planner"]).json()["versions"]
     last = history[-1]
     assert last["version"] == new_version and last["author"] == "plan-a" and last["comment"].startswith("物流组团")
     diff = client.get(f"/collections/zones/items/cluster-logistics/versions/{before[0]}/diff?to={new_version}").json()
