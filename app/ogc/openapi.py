@@ -261,8 +261,8 @@ def _per_collection_items(paths: dict) -> None:
         params = [{"$ref": f"#/components/parameters/{name}"} for name in ITEM_REFS
                   if name != "datetime" or layer.temporal]
         for name, f in queryables(layer, layer.least_role).items():
-            schema = {"integer": {"type": "integer"}, "number": {"type": "number"},
-                      "boolean": {"type": "boolean"}}.get(f.type, {"type": "string"})
+            schema = {"integer": {"type": "integer"}, "number": {"type": "number"}, "boolean": {"type": "boolean"},
+                      "datetime": {"type": "string", "format": "date-time"}}.get(f.type, {"type": "string"})
             params.append(_param(name, f"{f.title}: features whose {name} equals this", schema,
                                  style="form", explode=False))
         if layer.history_sql:

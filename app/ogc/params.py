@@ -66,6 +66,9 @@ def typed_value(f: Field, raw: str):
             if raw.lower() not in ("true", "false"):
                 raise ValueError
             return raw.lower() == "true"
+        if f.type == "datetime":
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
     except ValueError:
         raise bad_request(f"{f.name} must be of type {f.type}; got '{raw}'")
     return raw

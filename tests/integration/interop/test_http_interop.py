@@ -112,6 +112,16 @@ def test_datetime_instants_and_intervals_over_plain_http(client, engine):
         _ids(client, f"{first.date().isoformat()}/{last.date().isoformat()}") == every
 
 
+def test_a_datetime_property_filter_takes_a_time_and_refuses_words(client, engine):
+    times = _zone_times(engine)
+    core = times["core"]
+    same = _z(core).replace(".", "%2E")
+    res = client.get(f"/collections/zones/items?updated_at={same}")
+    assert res.status_code == 200 and "core" in {f["id"] for f in res.json()["features"]}
+    bad = client.get("/collections/zones/items?updated_at=%C2%BFf")
+    assert bad.status_code == 400 and "updated_at must be of type datetime" in bad.json()["detail"]
+
+
 @pytest.mark.parametrize("value, fragment", [("yesterday", "RFC 3339"), ("2026-01-02/2026-01-01", "starts after"),
                                              ("..", "cannot be open"), ("a/b/c", "more than one")])
 def test_bad_datetime_is_a_400_problem(client, value, fragment):
