@@ -16,6 +16,7 @@ from app.core.localdb import LocalCluster
 from app.core.migrate import upgrade
 from app.core.settings import load_settings
 from app.core.users import add_user, delete_user, disable_user
+from app.enterprises.assignment import check_assignments
 from app.layout.store import load_layout
 from app.layout.towns import import_towns
 
@@ -87,6 +88,24 @@ def cmd_users_delete(args) -> None:
     print(f"user {args.name} deleted; their tokens no longer work")
 
 
+def cmd_check_assignments(args) -> None:
+    with cli_engine().begin() as conn:
+        report = check_assignments(conn, repair=args.repair)
+    for m in report["mismatched"][:50]:
+        print(f"{m['uscc']} {m['name']}: stored {','.join(m['stored']) or '-'}; "
+              f"PostGIS says {','.join(m['actual']) or '-'}")
+    more = len(report["mismatched"]) - 50
+    if more > 0:
+        print(f"... and {more} more")
+    line = f"{report['checked']} enterprises checked, {len(report['mismatched'])} with stored zones unlike PostGIS"
+    if args.repair:
+        print(f"{line}; {report['repaired']} repaired")
+    else:
+        if report["mismatched"]:
+            raise CliError(f"{line}; run again with --repair to fix them")
+        print(line)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qingpu", description="Qingpu industrial layout service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     users_delete = users_sub.add_parser("delete", help="delete a user: their tokens stop working at once")
     users_delete.add_argument("name")
     users_delete.set_defaults(func=cmd_users_delete)
+
+    check = sub.add_parser("check", help="consistency checks")
+    check_sub = check.add_subparsers(dest="what", required=True)
+    check_assign = check_sub.add_parser("assignments", help="stored zones of enterprises against PostGIS ST_Contains")
+    check_assign.add_argument("--repair", action="store_true", help="re-assign the mismatched enterprises")
+    check_assign.set_defaults(func=cmd_check_assignments)
 
     add_site_commands(imp_sub, demo_sub)
     return parser

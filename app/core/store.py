@@ -95,3 +95,18 @@ def data_version_sql(collection_param: str) -> str:
     """A scalar subquery of a collection's counter, for statements that read it with their data
     (one snapshot: the version and the rows agree)."""
     return f"(SELECT version FROM data_versions WHERE collection = :{collection_param})"
+
+
+# Assignments of enterprises to zones are computed in Python from the zones a transaction reads. An
+# enterprise import and a zone edit in two transactions could each miss the other's uncommitted rows
+# (the import places points against the old boundary; the edit re-assigns only the rows it can see),
+# leaving enterprises in the wrong zones for good. So every transaction that writes zones or computes
+# assignments first takes this one transaction-level advisory lock: whichever comes second starts
+# after the first has committed and sees all of it. (Chosen over a layout version checked at commit,
+# which would make a long import fail and retry; imports and edits are rare enough to queue.)
+LAYOUT_LOCK_KEY = 0x716C61796F7574  # "qlayout"
+
+
+def lock_layout(conn: Connection) -> None:
+    """Serialise with every other zone write or assignment until this transaction ends."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LAYOUT_LOCK_KEY})

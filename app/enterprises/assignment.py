@@ -15,15 +15,18 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.store import bump_version
+from app.core.store import bump_version, lock_layout
 from gis.assign import Assignment, ZoneInfo, assign_points, order_flips
 from gis.crs import area_km2
 
 __all__ = ["load_zones", "assign_all", "reassign_changed_area", "preview_zone_change",
-           "reassign_zone_members", "reassign_usccs", "place_points"]
+           "reassign_zone_members", "reassign_usccs", "place_points", "check_assignments"]
 
 
 def load_zones(conn: Connection) -> list[ZoneInfo]:
+    """The zones, read under the layout lock (see app.core.store.lock_layout), so the assignments
+    computed from them are committed together with the boundaries they were computed against."""
+    lock_layout(conn)
     rows = conn.execute(text("SELECT id, name_zh, kind, area_km2, target_industries, ST_AsBinary(geom) "
                              "FROM zones ORDER BY id")).all()
     return [ZoneInfo(r[0], r[1], r[2], float(r[3]), tuple(r[4] or ()), shapely_wkb.loads(bytes(r[5])))
@@ -221,3 +224,28 @@ def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | No
     rows = _affected(conn, old_wkb, new_geom_wkb, _flip_pairs(current, after, hypothetical),
                      members_of=zone_id if retargeted else None)
     return _impact(rows, _assign(rows, hypothetical))
+
+
+# -- consistency check --------------------------------------------------------------------------------
+_RECOMPUTED = """
+SELECT e.uscc, e.name, coalesce(e.zones, '{}') AS stored,
+       coalesce((SELECT array_agg(z.id ORDER BY z.id) FROM zones z WHERE ST_Contains(z.geom, e.geom)), '{}') AS actual
+FROM enterprises e
+"""
+
+
+def check_assignments(conn: Connection, repair: bool = False, only: list[str] | None = None) -> dict:
+    """Compare every enterprise's stored zones with a PostGIS ST_Contains recomputation.
+
+    With ``repair`` the mismatched enterprises are re-assigned by the project's rule (zones and
+    primary zone) in this transaction; ``only`` limits the check to these credit codes.
+    Returns {"checked", "mismatched": [{uscc, name, stored, actual}], "repaired"}."""
+    lock_layout(conn)
+    where = "" if only is None else " WHERE e.uscc = ANY(CAST(:only AS text[]))"
+    params = {} if only is None else {"only": list(only)}
+    checked = conn.execute(text("SELECT count(*) FROM enterprises e" + where), params).scalar_one()
+    rows = conn.execute(text(f"SELECT * FROM ({_RECOMPUTED}{where}) c "
+                             f"WHERE NOT (c.stored @> c.actual AND c.actual @> c.stored) ORDER BY uscc"), params).all()
+    mismatched = [{"uscc": r.uscc, "name": r.name, "stored": sorted(r.stored), "actual": list(r.actual)} for r in rows]
+    repaired = reassign_usccs(conn, [m["uscc"] for m in mismatched]) if repair and mismatched else 0
+    return {"checked": checked, "mismatched": mismatched, "repaired": repaired}

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RuleViolation
-from app.core.store import MULTI, bump_version, district_geometry, polygon_wkb
+from app.core.store import MULTI, bump_version, district_geometry, lock_layout, polygon_wkb
 from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
 
@@ -139,6 +139,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
     Returns the impact: area before/after and the enterprises that enter or leave zones or
     change primary zone. The caller commits, or rolls back for a dry run.
     """
+    lock_layout(conn)  # before reading any zone: see app.core.store.lock_layout
     state = current(conn, zone_id, lock=True)
     before = state.geom if state else None
     if action == "create":
