@@ -30,6 +30,7 @@ STATUS_TEXT = {400: "Bad request: a parameter or body is wrong (the detail names
                415: "Unsupported media type of the body",
                422: "The body is well-formed but not valid",
                428: "If-Match is required: fetch the feature and send its ETag",
+               429: "Too many sign-in attempts; Retry-After says when to try again",
                503: "The layout is not loaded or the database is unavailable"}
 # Media types of routes whose responses FastAPI describes as JSON.
 MEDIA = {
@@ -210,6 +211,8 @@ def _complete(path: str, method: str, op: dict) -> None:
     if method in ("post", "put", "patch", "delete"):
         for status in (403, 409, 415, 422):
             responses.setdefault(str(status), _problem(status))
+    if path.startswith("/auth/"):
+        responses.setdefault("429", _problem(429))
     if ok is None and method != "options":
         responses.setdefault("200", {"description": "OK"})
 
