@@ -64,7 +64,7 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
     app = FastAPI(title="青浦区产业布局 Qingpu industrial layout", version="0.2.0",
                   description="OGC API – Features over Qingpu's layout (一核、一线、多组团), with editing, "
                               "history, site search and cluster analytics.",
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None, lifespan=lifespan)
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
     # Middleware added last runs first: the request id exists before the guard may refuse anything.

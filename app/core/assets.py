@@ -14,6 +14,7 @@ PACKAGES = {
     "vectorgrid": "leaflet.vectorgrid/dist",
     "chartjs": "chart.js/dist",
     "maplibre": "maplibre-gl/dist",
+    "swagger-ui": "swagger-ui-dist",
 }
 
 LEAFLET_JS = "/vendor/leaflet/leaflet.js"

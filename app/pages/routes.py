@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.engine import Connection
 
 from app.core.auth import Principal, current_principal
@@ -14,6 +15,7 @@ from app.ogc.tiles import POINT_DETAIL_ZOOM
 from app.pages.maps import MAP_LAYERS, bilingual, layout_map
 from app.pages.store import enterprise_count
 from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
+from web import STATIC_DIR
 
 router = APIRouter(tags=["pages"])
 
@@ -41,7 +43,7 @@ def map_collections(conn: Connection, role: str, replace: dict[str, dict] | None
     return collections
 
 
-def enterprise_config(conn: Connection, role: str, mode: str | None = None) -> dict | None:
+def enterprise_config(conn: Connection, role: str, mode: str | None = None, page_max: int = 10_000) -> dict | None:
     """How the browser loads enterprises; `mode` (cluster or tiles) overrides the choice by count."""
     layer = LAYERS.get("enterprises")
     if layer is None or not role_allows(role, layer.least_role):
@@ -51,7 +53,8 @@ def enterprise_config(conn: Connection, role: str, mode: str | None = None) -> d
     names = [n for n in ENTERPRISE_POPUP_FIELDS if n in visible]
     fields = [{"name": n, "title": visible[n].title} for n in names]
     if mode == "cluster" or (mode is None and count <= CLUSTER_MAX):
-        url = f"/collections/enterprises/items?limit={max(count, 1)}&properties={','.join(names)}"
+        # Pages of at most the server's item limit; the browser follows the `next` links.
+        url = f"/collections/enterprises/items?limit={max(min(count, page_max), 1)}&properties={','.join(names)}"
         return {"mode": "cluster", "count": count, "url": url, "fields": fields, "style": layer.style}
     return {"mode": "tiles", "count": count, "url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=enterprises",
             "fields": fields, "style": layer.style, "detailZoom": POINT_DETAIL_ZOOM}
@@ -68,7 +71,8 @@ def map_overlays(role: str) -> list[dict]:
 def render_public_map(conn: Connection, role: str, settings: Settings, replace: dict[str, dict] | None = None,
                       note: str = "", enterprise_mode: str | None = None) -> str:
     return layout_map(map_collections(conn, role, replace), settings, MAP_TITLE, note,
-                      enterprises=enterprise_config(conn, role, enterprise_mode), overlays=map_overlays(role))
+                      enterprises=enterprise_config(conn, role, enterprise_mode, settings.max_items_limit),
+                      overlays=map_overlays(role))
 
 
 @router.get("/map", response_class=HTMLResponse, summary="The public map of the layout")
@@ -87,3 +91,24 @@ def public_map(request: Request, principal: Principal = Depends(current_principa
             note = f"分区截至 zones as of {when.isoformat()}"
         page = render_public_map(conn, principal.role, request.app.state.settings, replace, note, mode)
     return HTMLResponse(page)
+
+
+# The API documentation with the npm copy of Swagger UI (an intranet has no CDN). No /redoc: ReDoc's
+# bundle fetches its logo from cdn.redoc.ly whatever the options.
+DOCS_TITLE = "青浦区产业布局 API · Qingpu industrial layout API"
+
+
+@router.get("/docs", include_in_schema=False)
+def swagger_docs():
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title=DOCS_TITLE,
+                               swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+                               swagger_css_url="/vendor/swagger-ui/swagger-ui.css", swagger_favicon_url="/favicon.ico")
+    html = page.body.decode().replace("</head>", '<link rel="stylesheet" href="/static/docs.css">\n'
+                                      '<meta name="viewport" content="width=device-width, initial-scale=1">\n</head>', 1)
+    return HTMLResponse(html)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon():
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})

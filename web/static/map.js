@@ -15,6 +15,21 @@
     return '<b>' + esc(title) + '</b><table class="qp-details">' + rows.join('') + '</table>';
   }
 
+  // A collection page by page (the server caps `limit`), following each page's `next` link.
+  function fetchAllPages(url, done) {
+    var features = [];
+    (function step(u) {
+      fetch(u, {headers: {Accept: 'application/geo+json'}}).then(function (r) {
+        if (!r.ok) { throw new Error(u + ': HTTP ' + r.status); }
+        return r.json();
+      }).then(function (page) {
+        features = features.concat(page.features || []);
+        var next = (page.links || []).filter(function (l) { return l.rel === 'next'; })[0];
+        if (next) { step(next.href); } else { done({type: 'FeatureCollection', features: features}); }
+      });
+    })(url);
+  }
+
   function enterpriseLayer(map, cfg) {
     var ent = cfg.enterprises, st = ent.style || {};
     var pathStyle = {radius: st.radius || 4, color: st.color || '#54278f', fillColor: st.fillColor || '#9e9ac8',
@@ -22,15 +37,14 @@
     if (ent.mode === 'cluster') {
       var group = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50});
       group.once('add', function () {
-        fetch(ent.url, {headers: {Accept: 'application/geo+json'}}).then(function (r) { return r.json(); })
-          .then(function (data) {
-            group.addLayer(L.geoJSON(data, {
-              pointToLayer: function (f, ll) { return L.circleMarker(ll, pathStyle); },
-              onEachFeature: function (f, layer) {
-                layer.bindPopup(detailsTable(f.properties, ent.fields, f.properties.name || f.id));
-              }
-            }));
-          });
+        fetchAllPages(ent.url, function (data) {
+          group.addLayer(L.geoJSON(data, {
+            pointToLayer: function (f, ll) { return L.circleMarker(ll, pathStyle); },
+            onEachFeature: function (f, layer) {
+              layer.bindPopup(detailsTable(f.properties, ent.fields, f.properties.name || f.id));
+            }
+          }));
+        });
       });
       return group;
     }
