@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Connection, Engine
 
+from app.core.cells import safe_cell
 from gis.enterprise_rows import Rejection
 
 __all__ = ["ImportReport", "ImportRefused", "Rejection", "run_import", "describe_rejection"]
@@ -67,7 +68,8 @@ class ImportReport:
         writer = csv.writer(out)
         writer.writerow(["row", "column", "value", "reason"])
         for r in self.rejections:
-            writer.writerow(["file" if r["row"] is None else r["row"], r["column"], r["value"], r["reason"]])
+            writer.writerow(["file" if r["row"] is None else r["row"],
+                             *(safe_cell(r[k]) for k in ("column", "value", "reason"))])
         return out.getvalue()
 
 

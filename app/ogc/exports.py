@@ -31,6 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from starlette.background import BackgroundTask
 
 from app.core.auth import Principal, current_principal
+from app.core.cells import safe_cell
 from app.core.errors import bad_request
 from app.ogc.access import visible_layer
 from app.ogc.features import iter_rows, jsonable
@@ -61,7 +62,7 @@ def csv_text_rows(fields: tuple[Field, ...], rows) -> "iter[str]":
     for fid, wkt, props in rows:
         buf.seek(0)
         buf.truncate()
-        writer.writerow([fid, *(_csv_cell(props.get(f.name)) for f in fields), wkt or ""])
+        writer.writerow([safe_cell(fid), *(_csv_cell(props.get(f.name)) for f in fields), wkt or ""])
         yield buf.getvalue()
 
 
@@ -69,8 +70,8 @@ def _csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return jsonable(value)
+        return safe_cell(";".join(str(v) for v in value))
+    return safe_cell(jsonable(value))
 
 
 def _db_rows(conn, layer, fields, query):
@@ -198,11 +199,11 @@ def _xlsx_value(f: Field, value):
     if value is None:
         return None
     if f.type == "array":
-        return ";".join(map(str, value))
+        return safe_cell(";".join(map(str, value)))
     if f.type == "datetime":  # Excel has no time zones: local time, said in the header
         return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
     if f.type == "string":
-        return str(value)
+        return safe_cell(str(value))
     return value
 
 
@@ -234,7 +235,7 @@ def _write_xlsx(engine, layer: Layer, parsed) -> str:
             xy = (point.x, point.y) if point is not None else (None, None)
             if point is not None and parsed.query.crs.swapped:
                 xy = (point.y, point.x)
-            ws.append([cell(str(fid), "@"),
+            ws.append([cell(safe_cell(str(fid)), "@"),
                        *(cell(_xlsx_value(f, props.get(f.name)), XLSX_FORMATS.get(f.type, "General")) for f in fields),
                        *(cell(v, "0.000000" if lonlat else "0.00") for v in xy)])
     about = wb.create_sheet("fields 字段")

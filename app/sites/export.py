@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
 
+from app.core.cells import safe_cell
 from gis.crs import to_measure
 from gis.site_svg import site_map_svg
 
@@ -39,7 +40,7 @@ def shortlist_csv(results: list[dict]) -> bytes:
     w.writerow(header)
     for r in results:
         flat = _flat(r)
-        w.writerow(["" if flat.get(k) is None else flat.get(k) for k in keys])
+        w.writerow(["" if flat.get(k) is None else safe_cell(flat.get(k)) for k in keys])
     return "\ufeff".encode("utf-8") + buf.getvalue().encode("utf-8")
 
 
