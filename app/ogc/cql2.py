@@ -12,6 +12,7 @@ with IN "contains any of these values" — the same meaning as the plain propert
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,8 @@ SPATIAL = {"s_intersects": "ST_Intersects", "s_within": "ST_Within", "s_contains
            "s_overlaps": "ST_Overlaps", "s_crosses": "ST_Crosses"}
 WKT_TYPES = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
              "GEOMETRYCOLLECTION")
+# Deepest nesting of NOT, parentheses or JSON operators: far beyond any real filter, far below recursion limits.
+MAX_DEPTH = 100
 KEYWORDS = {"AND", "OR", "NOT", "LIKE", "IN", "BETWEEN", "IS", "NULL", "TRUE", "FALSE", "TIMESTAMP", "DATE"}
 
 
@@ -126,20 +129,33 @@ def _geometry_from_wkt(tok: Tok) -> Geom:
             nums = [float(v) for v in inner.split(",")]
         except ValueError:
             raise Cql2Error("BBOX takes four numbers: BBOX(minx, miny, maxx, maxy)", tok.pos)
-        if len(nums) != 4 or nums[0] > nums[2] or nums[1] > nums[3]:
-            raise Cql2Error("BBOX takes four numbers minx, miny, maxx, maxy with min <= max", tok.pos)
+        if len(nums) != 4 or not all(map(math.isfinite, nums)) or nums[0] > nums[2] or nums[1] > nums[3]:
+            raise Cql2Error("BBOX takes four finite numbers minx, miny, maxx, maxy with min <= max", tok.pos)
         return Geom(shapely.geometry.box(*nums), tok.pos)
     try:
         geom = shapely.from_wkt(tok.text)
     except Exception as exc:  # shapely's GEOS message names the problem
         raise Cql2Error(f"invalid WKT geometry ({str(exc).splitlines()[0]})", tok.pos)
-    return Geom(geom, tok.pos)
+    return _finite_geom(geom, tok.pos)
+
+
+def _finite_geom(geom: BaseGeometry, pos) -> Geom:
+    if not all(map(math.isfinite, shapely.get_coordinates(geom).ravel())):
+        raise Cql2Error("the geometry's coordinates must be finite numbers (no NaN or Infinity)", pos)
+    return Geom(geom, pos)
 
 
 class _TextParser:
     def __init__(self, src: str):
         self.toks = _tokens(src)
         self.i = 0
+        self.depth = 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Cql2Error(f"the filter is nested too deeply (NOT and parentheses: at most {MAX_DEPTH})",
+                            self.tok.pos)
 
     @property
     def tok(self) -> Tok:
@@ -188,15 +204,20 @@ class _TextParser:
         if self._kw("NOT"):
             pos = self.tok.pos
             self.i += 1
-            return Node("not", [self._not()], pos)
+            self._deeper()
+            node = Node("not", [self._not()], pos)
+            self.depth -= 1
+            return node
         return self._predicate()
 
     def _predicate(self) -> Node:
         tok = self.tok
         if self._op("("):
             self.i += 1
+            self._deeper()
             node = self._or()
             self._expect_op(")")
+            self.depth -= 1
             return node
         if tok.kind == "ident" and tok.text.lower() in SPATIAL:
             self.i += 1
@@ -322,10 +343,30 @@ _JSON_OPS = {"and", "or", "not", "=", "<>", "<", "<=", ">", ">=", "like", "in", 
 def parse_json(src) -> Node:
     if isinstance(src, str):
         try:
-            src = json.loads(src)
+            src = json.loads(src, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise Cql2Error(f"not valid JSON ({exc.msg})", exc.pos + 1)
+        except RecursionError:
+            src = None
+    if src is None or _json_depth(src) > MAX_DEPTH:
+        raise Cql2Error(f"the filter is nested too deeply (at most {MAX_DEPTH} levels)", "")
     return _json_node(src, "")
+
+
+def _no_constant(name: str):
+    raise Cql2Error(f"{name} is not a number CQL2 accepts; numbers must be finite", "")
+
+
+def _json_depth(obj) -> int:
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _json_node(obj, path: str) -> Node:
@@ -400,7 +441,7 @@ def _json_geom_operand(obj, path: str):
     if isinstance(obj, dict) and set(obj) == {"bbox"}:
         b = obj["bbox"]
         if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)
-                and b[0] <= b[2] and b[1] <= b[3]):
+                and all(map(math.isfinite, b)) and b[0] <= b[2] and b[1] <= b[3]):
             raise Cql2Error("bbox must be four numbers minx, miny, maxx, maxy with min <= max", path)
         return Geom(shapely.geometry.box(*b), path)
     if isinstance(obj, dict) and "type" in obj:
@@ -466,7 +507,7 @@ class Compiler:
         if isinstance(operand, Geom):
             raise Cql2Error(f"a geometry cannot be used in {what}", operand.pos)
         ok = {"string": ("string",), "integer": ("number",), "number": ("number",), "boolean": ("boolean",),
-              "datetime": ("timestamp", "date"), "array": ("string", "number")}.get(ftype, ())
+              "datetime": ("timestamp", "date"), "array": ("string",)}.get(ftype, ())
         if operand.kind not in ok:
             raise Cql2Error(f"{what} needs a {ftype} value, got the {operand.kind} {operand.value!r}", operand.pos)
         return self._bind(operand.value)
