@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.analytics import routes as analytics_routes
 from app.analytics import tiles as analytics_tiles
-from app.core import assets, auth, errors
+from app.core import assets, auth, errors, health
 from app.core.cors import CorsMiddleware
 from app.core.db import database_url, make_engine
 from app.core.guard import InputGuard
@@ -30,6 +30,7 @@ from web import STATIC_DIR
 
 # Every router of the service, in the order their paths are matched.
 ROUTERS = (
+    health.router,
     auth.router,
     page_routes.router,
     features_routes.router,
