@@ -101,7 +101,7 @@ def read_csv(data: bytes) -> RawTable:
     rows: list[tuple[int, list]] = []
     broken: list[Rejection] = []
     start = 1
-    for record in reader:
+    for record in _records(reader):
         end = reader.line_num
         spanned = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
         if headers is None:
@@ -119,6 +119,15 @@ def read_csv(data: bytes) -> RawTable:
     if headers is None:
         raise ImportFileError("the file has no header row")
     return RawTable("csv", headers, rows, encoding=_label(encoding), broken=broken)
+
+
+def _records(reader):
+    """The CSV reader's records; its own errors (a NUL byte, a field over csv.field_size_limit()) end
+    the file with one clear message instead of an unexpected exception."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(f"not a readable CSV file (line {reader.line_num}: {exc})") from None
 
 
 def _label(encoding: str) -> str:

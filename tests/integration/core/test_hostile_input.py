@@ -54,3 +54,23 @@ def test_hostile_input_is_a_4xx_problem_and_changes_nothing(client, engine, plan
     body = res.json()
     assert word in body["detail"] and body["requestId"] == res.headers["x-request-id"]
     assert _fingerprint(engine) == before
+
+
+HEADER = "uscc,name,industry_code,lon,lat\n"
+BAD_FILES = {
+    "garbage": bytes(range(256)) * 20,
+    "utf16": (HEADER + "91310118MA1K000001,测试,5429,121.1,31.1\n").encode("utf-16"),
+    "ten-megabyte-field": (HEADER + "91310118MA1K000001," + "x" * (10 * 2**20) + ",5429,121.1,31.1\n").encode(),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_an_undecodable_csv_is_a_422_problem_about_that_file(client, engine, investment_auth, kind):
+    before = _fingerprint(engine)
+    res = client.post("/enterprises/import", files={"file": (f"{kind}.csv", BAD_FILES[kind], "text/csv")},
+                      headers=investment_auth)
+    assert res.status_code == 422, res.text[:300]
+    assert res.headers["content-type"] == PROBLEM
+    body = res.json()
+    assert body["file"] == f"{kind}.csv" and body["rejections"] and body["requestId"]
+    assert _fingerprint(engine) == before
