@@ -76,6 +76,30 @@ def _names() -> tuple[Field, ...]:
 
 LAYERS: dict[str, Layer] = {}
 
+# English titles of the fields (Field.title is the Chinese one), for pages in English.
+FIELD_TITLES_EN = {
+    "code": "Code", "kind": "Kind", "schematic": "Schematic", "area_km2": "Area (km²)", "source": "Source",
+    "target_industries": "Target industries", "target_phrases": "Plan wording", "member_towns": "Towns",
+    "parent_zone": "Part of", "description": "Description", "version": "Version", "updated_at": "Updated",
+    "updated_by": "Updated by", "mode": "Mode", "half_width_m": "Half width (m)", "length_km": "Length (km)",
+    "line": "Line", "seq": "Order on the line", "former_name": "Former name", "in_qingpu": "In Qingpu",
+    "precision_m": "Precision (m)", "uscc": "Unified social credit code", "name": "Name",
+    "industry_code": "Industry code", "plan_industry": "Plan industry", "town": "Town", "zones": "Zones",
+    "primary_zone": "Primary zone", "primary_reason": "Primary zone reason", "employees": "Employees",
+    "output_value": "Output (10,000 yuan)", "established": "Established", "precision": "Location precision",
+    "source_crs": "Source coordinate system", "synthetic": "Demo data", "address": "Address", "note": "Note",
+}
+# Coded values in words (Chinese, English), by (field, value).
+VALUE_WORDS = {
+    ("kind", "core"): ("一核", "core"), ("kind", "corridor"): ("数字干线", "corridor"),
+    ("kind", "cluster"): ("组团", "cluster"), ("kind", "park"): ("园区", "park"),
+    ("kind", "town"): ("镇", "town"), ("kind", "subdistrict"): ("街道", "subdistrict"),
+    ("mode", "metro"): ("轨道交通", "metro"), ("mode", "expressway"): ("高速公路", "expressway"),
+    ("mode", "highway"): ("公路", "highway"), ("mode", "avenue"): ("大道", "avenue"),
+    ("precision", "exact"): ("精确", "exact"), ("precision", "address"): ("按地址", "by address"),
+    ("precision", "town"): ("按镇街", "by town"),
+}
+
 # Extra GeoJSON overlays of the public map (analytics and the like), declared here like the layers
 # (served by app.analytics): {"id", "title_zh", "title_en", "url", "style"} and optionally "least_role" (default public).
 # `style` takes Leaflet path options, plus "by" (a property) and "colors" (value -> colour) like the layers.

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import folium
 import folium.plugins
@@ -10,7 +12,8 @@ from branca.element import Element
 
 from app.core import assets as vendor
 from app.core.settings import Settings
-from layers.registry import LAYERS, ZONE_COLORS, Layer
+from layers.registry import FIELD_TITLES_EN, LAYERS, VALUE_WORDS, ZONE_COLORS, Layer
+from plan.industries import PLAN_INDUSTRY_BY_ID
 
 QINGPU_CENTER = (31.12, 121.09)
 QINGPU_BOUNDS = [[30.94, 120.85], [31.30, 121.32]]
@@ -47,24 +50,71 @@ def bilingual(zh: str | None, en: str | None) -> str:
     return f'<span class="lang-zh">{zh_html}</span><span class="lang-en">{en_html}</span>'
 
 
-def _with_labels(layer: Layer, collection: dict) -> dict:
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Fields a reader has no use for in a popup (ordering, internal bookkeeping).
+POPUP_SKIP = {"rank", "id"}
+# Fields holding ids of other things, and the name lookup each uses.
+ID_FIELDS = {"member_towns": "towns", "parent_zone": "zones", "primary_zone": "zones", "zones": "zones", "town": "towns"}
+INDUSTRY_FIELDS = {"target_industries", "plan_industry"}
+
+
+def names_of(collections: dict[str, dict]) -> dict[str, dict[str, tuple[str, str]]]:
+    """{layer id: {feature id: (name_zh, name_en)}} of the towns and zones, for popups that name them."""
+    out = {}
+    for layer_id in ("towns", "zones"):
+        feats = collections.get(layer_id, {}).get("features", [])
+        out[layer_id] = {str(f.get("id", f["properties"].get("id"))): (f["properties"].get("name_zh"),
+                                                                         f["properties"].get("name_en"))
+                         for f in feats}
+    return out
+
+
+def _word(field_name: str, value, names: dict) -> tuple[str, str]:
+    """One value as (Chinese, English) words."""
+    if isinstance(value, bool):
+        return ("是", "yes") if value else ("否", "no")
+    if field_name in INDUSTRY_FIELDS and value in PLAN_INDUSTRY_BY_ID:
+        p = PLAN_INDUSTRY_BY_ID[value]
+        return p.zh, p.en
+    if field_name in ID_FIELDS and str(value) in names.get(ID_FIELDS[field_name], {}):
+        zh, en = names[ID_FIELDS[field_name]][str(value)]
+        return zh or en, en or zh
+    if (field_name, value) in VALUE_WORDS:
+        return VALUE_WORDS[(field_name, value)]
+    if isinstance(value, float):
+        text = f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+        return text, text
+    return str(value), str(value)
+
+
+def _value_html(field, value, names: dict) -> str:
+    if field.type == "datetime" and isinstance(value, str):
+        try:
+            local = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(SHANGHAI)
+        except ValueError:
+            return html.escape(value)
+        return html.escape(local.strftime("%Y-%m-%d %H:%M")) + " " + bilingual("北京时间", "China Standard Time")
+    values = value if isinstance(value, list) else [value]
+    words = [_word(field.name, v, names) for v in values]
+    return bilingual("、".join(w[0] for w in words), ", ".join(w[1] for w in words))
+
+
+def _with_labels(layer: Layer, collection: dict, names: dict | None = None) -> dict:
     for feature in collection["features"]:
         p = feature["properties"]
         p["label"] = bilingual(p.get(layer.label_zh), p.get(layer.label_en))
-        p["details"] = _details(layer, p)
+        p["details"] = _details(layer, p, names or {})
     return collection
 
 
-def _details(layer: Layer, props: dict) -> str:
+def _details(layer: Layer, props: dict, names: dict) -> str:
     rows = []
     for f in layer.fields:
-        if f.name in props and props[f.name] not in (None, "", []) and f.name not in (layer.label_zh, layer.label_en):
-            value = props[f.name]
-            if isinstance(value, list):
-                value = "、".join(str(v) for v in value)
-            elif isinstance(value, float):
-                value = f"{value:,.2f}"
-            rows.append(f"<tr><th>{html.escape(f.title)}</th><td>{html.escape(str(value))}</td></tr>")
+        if f.name in POPUP_SKIP or f.name in (layer.label_zh, layer.label_en, "name_zh", "name_en"):
+            continue
+        if f.name in props and props[f.name] not in (None, "", []):
+            title = bilingual(f.title, FIELD_TITLES_EN.get(f.name, f.title))
+            rows.append(f"<tr><th>{title}</th><td>{_value_html(f, props[f.name], names)}</td></tr>")
     return f"<b>{props['label']}</b><table class='qp-details'>{''.join(rows)}</table>"
 
 
@@ -82,9 +132,9 @@ def _style_for(layer: Layer):
 
 
 def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True,
-               title: tuple[str, str] | None = None) -> None:
+               title: tuple[str, str] | None = None, names: dict | None = None) -> None:
     group = folium.FeatureGroup(name=bilingual(*(title or (layer.title_zh, layer.title_en))), show=show)
-    data = _with_labels(layer, collection)
+    data = _with_labels(layer, collection, names)
     kwargs = dict(tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
                   popup=folium.GeoJsonPopup(fields=["details"], labels=False))
     if layer.geometry_type == "Point":
@@ -97,14 +147,14 @@ def _add_layer(m: folium.Map, layer: Layer, collection: dict, show: bool = True,
     group.add_to(m)
 
 
-def _add_zone_groups(m: folium.Map, collection: dict) -> None:
+def _add_zone_groups(m: folium.Map, collection: dict, names: dict) -> None:
     """Zones as four switchable groups: the core, the corridor, the clusters, the parks."""
     layer = LAYERS["zones"]
     for kind, (zh, en) in ZONE_KIND_NAMES.items():
         features = [f for f in collection["features"] if f["properties"].get("kind") == kind]
         if features:
             _add_layer(m, layer, {"type": "FeatureCollection", "features": features},
-                       title=(f"{zh} {ZONE_KIND_TITLES[kind][0]}", f"{en}: {ZONE_KIND_TITLES[kind][1]}"))
+                       title=(f"{zh} {ZONE_KIND_TITLES[kind][0]}", f"{en}: {ZONE_KIND_TITLES[kind][1]}"), names=names)
 
 
 ZONE_KIND_TITLES = {"core": ("新兴产业创新制造核", "innovation and manufacturing core"),
@@ -182,13 +232,14 @@ def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[st
     m = PublicMap(location=QINGPU_CENTER, zoom_start=11, tiles=None, control_scale=True, min_zoom=8, max_zoom=19)
     m.fit_bounds(QINGPU_BOUNDS)
     _basemap(m, settings)
+    names = names_of(collections)
     for layer_id in MAP_LAYERS:
         if layer_id not in collections:
             continue
         if layer_id == "zones":
-            _add_zone_groups(m, collections[layer_id])
+            _add_zone_groups(m, collections[layer_id], names)
         else:
-            _add_layer(m, LAYERS[layer_id], collections[layer_id])
+            _add_layer(m, LAYERS[layer_id], collections[layer_id], names=names)
     control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
     root = m.get_root()
     root.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'))

@@ -44,3 +44,51 @@ def test_favicon_is_served(live_server):
     with urllib.request.urlopen(live_server + "/favicon.ico") as res:
         assert res.status == 200 and res.headers["content-type"] == "image/x-icon"
         assert res.read(4) == b"\x00\x00\x01\x00"
+
+
+def _open_cluster_popup(page):
+    return page.evaluate("""() => { let out = null;
+        window.qpMap.eachLayer(l => { if (!out && l.feature && l.feature.properties.kind === 'cluster' && l.getBounds) {
+            const c = l.getBounds().getCenter();
+            l.fire('click', {latlng: c, layerPoint: window.qpMap.latLngToLayerPoint(c),
+                             containerPoint: window.qpMap.latLngToContainerPoint(c)}, true);
+            out = l.feature.id || l.feature.properties.id; } });
+        return out; }""")
+
+
+def test_cluster_popup_names_kind_towns_and_industries_in_both_languages(browser, live_server):
+    import json
+    import urllib.request
+
+    from plan.industries import PLAN_INDUSTRY_BY_ID
+
+    def get(path):
+        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
+            return json.load(r)
+
+    towns = {str(f["id"]): f["properties"] for f in get("/collections/towns/items?limit=1000")["features"]}
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/map")
+        page.wait_for_function("window.qpMap !== undefined")
+        zone_id = _open_cluster_popup(page)
+        assert zone_id
+        zone = get(f"/collections/zones/items/{zone_id}")["properties"]
+        text_zh = page.locator(".leaflet-popup-content").inner_text()
+        assert zone["name_zh"] in text_zh and "组团" in text_zh
+        for t in zone["member_towns"]:
+            assert towns[t]["name_zh"] in text_zh and t not in text_zh
+        for i in zone["target_industries"]:
+            assert PLAN_INDUSTRY_BY_ID[i].zh in text_zh
+        assert "True" not in text_zh and "显示顺序" not in text_zh and "+00:00" not in text_zh
+        page.click("#qp-lang")
+        text_en = page.locator(".leaflet-popup-content").inner_text()
+        assert zone["name_en"] in text_en and "cluster" in text_en and "Towns" in text_en
+        for t in zone["member_towns"]:
+            assert towns[t]["name_en"] in text_en
+        for i in zone["target_industries"]:
+            assert PLAN_INDUSTRY_BY_ID[i].en in text_en
+        assert "所含镇街" not in text_en
+    finally:
+        context.close()
