@@ -145,7 +145,7 @@ def run_search(engine: Engine, body: SearchIn) -> dict:
         profile = _profile(body, industry)
         params: dict = {}
         window = profile.pop("_window") if profile else None
-        steps = q.constraint_steps(body, window, params)
+        steps = q.constraint_steps(body, window, params, industry)
         fit_full, fit_half = _fit_zones(industry, zones)
         total, remaining, cand = q.funnel_and_candidates(conn, steps, params, fit_full, fit_half)
         funnel = [{"constraint": s.id, "label": s.label, "remaining": n} for s, n in zip(steps, remaining)]
@@ -200,7 +200,7 @@ def _met(step_id: str, site: dict, body: SearchIn, profile: dict | None) -> str:
         return f"kind {SITE_KINDS[site['kind']][0]}"
     if step_id == "availability":
         return f"availability {AVAILABILITY[site['availability']][0]}"
-    if step_id == "land_uses":
+    if step_id in ("land_uses", "industry_land_use"):
         return f"land use {site['land_use']} {LAND_USES.get(site['land_use'], ('',))[0]}"
     if step_id == "zones":
         return "in " + ", ".join(z for z in site["zones"] if z in c.zones)

@@ -39,6 +39,9 @@ class Constraints(_Strict):
     kinds: list[str] | None = None
     availability: list[str] | None = None
     land_uses: list[str] | None = None
+    any_land_use: bool = Field(default=False, description=(
+        "true to drop the default rule that a site's land use must be one the investor's industry may build on "
+        "(plan/land_use.py); naming land_uses replaces that rule too"))
     zones: list[str] | None = None
     area: AreaRange | None = None
     max_station_m: float | None = None

@@ -16,6 +16,8 @@ from sqlalchemy.engine import Connection
 
 from app.sites.spec import SearchIn, area_m2_range, exclusion_geometry
 from gis.crs import SQM_PER_MU
+from plan.industries import PLAN_INDUSTRY_BY_ID
+from plan.land_use import allowed_land_uses
 from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS
 
 HIGHWAY_MODES = ("expressway", "highway")
@@ -87,7 +89,7 @@ class Step:
 
 
 def constraint_steps(body: SearchIn, area_window: tuple[float | None, float | None] | None,
-                     params: dict) -> list[Step]:
+                     params: dict, industry: str | None = None) -> list[Step]:
     """The active hard constraints, in the order they are applied, as SQL conditions on `sites s`."""
     c = body.constraints
     steps: list[Step] = []
@@ -102,6 +104,11 @@ def constraint_steps(body: SearchIn, area_window: tuple[float | None, float | No
         params["uses"] = list(c.land_uses)
         steps.append(Step("land_uses", "land use: " + ", ".join(f"{u} {LAND_USES[u][0]}" for u in c.land_uses),
                           "s.land_use = ANY(:uses)"))
+    elif industry and not c.any_land_use:  # the default: land use follows the investor's industry
+        uses = allowed_land_uses(industry)
+        params["industry_uses"] = list(uses)
+        steps.append(Step("industry_land_use", f"land use {PLAN_INDUSTRY_BY_ID[industry].zh} may build on: "
+                          + ", ".join(f"{u} {LAND_USES[u][0]}" for u in uses), "s.land_use = ANY(:industry_uses)"))
     if c.zones:
         params["zones"] = list(c.zones)
         steps.append(Step("zones", "in zone(s): " + ", ".join(c.zones), "s.zones && CAST(:zones AS text[])"))

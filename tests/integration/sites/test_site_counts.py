@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from app.core.users import add_user
 from app.sites.importer import load_demo_sites
+from plan.land_use import MANUFACTURING, allowed_land_uses
 
 INDUSTRIES = ["newmat", "ic", "equip", "aviation", "nev", "newenergy", "eco", "biomed"]
 
@@ -53,7 +54,8 @@ def test_counts_and_ranking_match_postgis(client, engine, demo):
               (SELECT count(*) FROM enterprises e WHERE e.plan_industry = ANY(:chain)
                  AND ST_DWithin(ST_Transform(e.geom, 4549), ST_SetSRID(ST_MakePoint(s.x, s.y), 4549), 2500)),
               s.station_m
-            FROM sites s"""), {"chain": chain}).all()}
+            FROM sites s WHERE s.land_use = ANY(:uses)"""),  # the default: land newmat may build on
+            {"chain": chain, "uses": list(allowed_land_uses("newmat"))}).all()}
     assert any(v[0] > 0 for v in truth.values()) and any(v[1] > 0 for v in truth.values())
 
     def expected(same, ch, station):
@@ -66,3 +68,32 @@ def test_counts_and_ranking_match_postgis(client, engine, demo):
         by = {c["id"]: c["raw"] for c in r["criteria"]}
         assert (by["same_industry"], by["chain"]) == truth[r["id"]][:2]
         assert r["score"] == pytest.approx(expected(*truth[r["id"]]), abs=1e-3)
+
+
+def _search(client, token, body):
+    res = client.post("/sites/search", json=body, headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def test_land_use_follows_the_investor(client, engine, demo):
+    """Default top 20 of every plan manufacturing industry holds only land it may build on; logistics gets
+    warehousing; the funnel states the rule with its count; any_land_use lifts it on purpose."""
+    token = client.post("/auth/token", data={"username": "count-staff", "password": "pw-for-count-staff-9"}).json()
+    with engine.connect() as conn:
+        by_use = dict(conn.execute(text("SELECT land_use, count(*) FROM sites GROUP BY land_use")).all())
+    assert by_use.get("W", 0) > 0 and by_use.get("B", 0) > 0  # the demo has land the rule must keep out
+    for industry in sorted(MANUFACTURING):
+        allowed = set(allowed_land_uses(industry))
+        out = _search(client, token, {"profile": {"industry": industry}, "limit": 20, "sensitivity": False})
+        uses = [r["land_use"] for r in out["results"]]
+        assert len(uses) == 20 and set(uses) <= allowed, (industry, uses)
+        step = next(f for f in out["funnel"] if f["constraint"] == "industry_land_use")
+        assert step["remaining"] == sum(by_use.get(u, 0) for u in allowed)
+        assert "W" not in allowed
+    logistics = _search(client, token, {"profile": {"industry": "logistics"}, "limit": 20, "sensitivity": False})
+    assert logistics["results"] and {r["land_use"] for r in logistics["results"]} == {"W"}
+    lifted = _search(client, token, {"profile": {"industry": "newmat"}, "constraints": {"any_land_use": True},
+                                     "limit": 20, "sensitivity": False})
+    assert "industry_land_use" not in [f["constraint"] for f in lifted["funnel"]]
+    assert lifted["count"] == sum(by_use.values())

@@ -19,6 +19,7 @@ SX, SY = lonlat_to_measure(STATION.lon, STATION.lat)
 # Squares of 100 m north of the station: edge distances 550, 1500 and 3000 m.
 OFFSETS = {"TEST-A": 600, "TEST-B": 1550, "TEST-C": 3050}
 PRICES = {"TEST-A": 150.0, "TEST-B": 100.0, "TEST-C": 260.0}
+# 量子 research builds on R&D land (plan/land_use.py), so the sites are RD and the default land-use rule keeps them
 # 量子信息 has no industry code of its own, so no imported or demo enterprise can carry it
 INDUSTRY = "quantum"
 FIRMS = [("TEST-A", 300, -200), ("TEST-A", -300, -200), ("TEST-B", 300, 200)]
@@ -37,7 +38,7 @@ def _square(dy: float):
 
 
 def _site(sid: str) -> dict:
-    return {"id": sid, "name": f"测试地块 {sid}", "kind": "parcel", "land_use": "M1", "availability": "available",
+    return {"id": sid, "name": f"测试地块 {sid}", "kind": "parcel", "land_use": "RD", "availability": "available",
             "area_m2": None, "far_max": 1.5, "price": PRICES[sid], "address": None, "note": None,
             "geom": _square(OFFSETS[sid]), "source_crs": "wgs84", "synthetic": False}
 
@@ -120,7 +121,7 @@ def test_constraints_apply_in_order_with_counts(client, staff):
     body = search(client, staff, {**SEARCH, "constraints": {"availability": ["available"], "max_station_m": 2000,
                                                             "area": {"min": 10, "max": 20}}})
     assert [(f["constraint"], f["remaining"]) for f in body["funnel"]] == [
-        ("availability", 3), ("area", 3), ("max_station_m", 2)]
+        ("availability", 3), ("industry_land_use", 3), ("area", 3), ("max_station_m", 2)]
     assert [r["id"] for r in body["results"]] == ["TEST-A", "TEST-B"]
     met = {m["constraint"]: m["value"] for m in body["results"][1]["constraints_met"]}
     assert met["max_station_m"].startswith("1500 m to 青浦新城")
@@ -132,7 +133,7 @@ def test_impossible_constraint_returns_empty_list_and_names_it(client, staff):
     assert body["results"] == [] and body["count"] == 0
     assert body["emptied_by"]["constraint"] == "area"
     assert "5000" in body["emptied_by"]["message"] and "3 site(s)" in body["emptied_by"]["message"]
-    assert [f["remaining"] for f in body["funnel"]] == [3, 0, 0]
+    assert [f["remaining"] for f in body["funnel"]] == [3, 3, 0, 0]
 
 
 def test_profile_that_the_intensity_rule_cannot_meet_empties_the_list(client, staff):
@@ -150,7 +151,10 @@ def test_excluded_area_removes_the_site_inside_it(client, staff):
     poly = shapely.geometry.mapping(_square(OFFSETS["TEST-A"]).buffer(0.001))
     body = search(client, staff, {**SEARCH, "constraints": {"exclude": poly}})
     assert [r["id"] for r in body["results"]] == ["TEST-B", "TEST-C"]
-    assert body["funnel"] == [{"constraint": "exclude", "label": "outside the excluded areas", "remaining": 2}]
+    assert body["funnel"] == [
+        {"constraint": "industry_land_use", "label": "land use 量子信息 may build on: RD 研发用地, C65 科研设计用地",
+         "remaining": 3},
+        {"constraint": "exclude", "label": "outside the excluded areas", "remaining": 2}]
 
 
 @pytest.mark.parametrize("body, words", [
