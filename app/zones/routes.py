@@ -102,8 +102,15 @@ def _attributes(props: dict, base: dict) -> dict:
     except KeyError as exc:
         raise bad_request(f"unknown target industry: {exc.args[0]}")
     attrs["target_industries"] = resolved
-    if not isinstance(attrs.get("rank"), int):
-        raise bad_request("property rank must be a whole number")
+    # bool is an int in Python: say no to rank: true explicitly.
+    if not isinstance(attrs.get("rank"), int) or isinstance(attrs["rank"], bool):
+        raise bad_request("property rank must be a whole number", field="rank")
+    if not isinstance(attrs.get("schematic"), bool):
+        raise bad_request("property schematic must be true or false", field="schematic")
+    if attrs.get("parent_zone") is not None and (not isinstance(attrs["parent_zone"], str) or not attrs["parent_zone"]):
+        raise bad_request("property parent_zone must be the id (text) of an existing zone, or null", field="parent_zone")
+    if not isinstance(attrs.get("description"), str):
+        raise bad_request("property description must be text", field="description")
     return attrs
 
 

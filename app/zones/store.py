@@ -43,7 +43,22 @@ def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | N
 
 def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None) -> list[Violation]:
     parent = None
+    known = set(conn.execute(text("SELECT code FROM towns")).scalars())
+    unknown = [t for t in attrs.get("member_towns") or () if t not in known]
+    if unknown:
+        return [Violation("member-towns", f"member_towns names unknown towns: {', '.join(unknown)}; "
+                                          f"use town codes from /collections/towns")]
+    if attrs.get("parent_zone") == zone_id:
+        return [Violation("parent-self", f"zone '{zone_id}' cannot be its own parent_zone")]
     if attrs.get("parent_zone"):
+        # Walk up from the new parent: reaching this zone again would close a cycle.
+        seen, up = {zone_id}, attrs["parent_zone"]
+        while up is not None:
+            if up in seen:
+                return [Violation("parent-cycle", f"parent_zone '{attrs['parent_zone']}' would make a cycle of "
+                                                  f"parents through zone '{zone_id}'")]
+            seen.add(up)
+            up = conn.execute(text("SELECT parent_zone FROM zones WHERE id = :id"), {"id": up}).scalar()
         p = current(conn, attrs["parent_zone"])
         if p is None:
             return [Violation("park-parent", f"parent_zone '{attrs['parent_zone']}' does not exist")]
