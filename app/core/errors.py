@@ -15,6 +15,7 @@ import uuid
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors as gis_errors
@@ -137,6 +138,15 @@ def install(app) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
         return exc.response(str(request.url.path), request_id(request))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError):
+        # A lost connection (the database is down or restarting) is temporary: 503 and when to retry;
+        # the pool's pre-ping reconnects by itself once the database is back. Anything else is a bug.
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            return problem_response(503, "Service unavailable", "the database cannot be reached; retry shortly",
+                                    str(request.url.path), request_id(request), headers={"Retry-After": "5"})
+        raise exc
 
     async def _domain(request: Request, exc: Exception):
         status, title = status_of(exc)

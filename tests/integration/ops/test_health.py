@@ -29,3 +29,12 @@ def test_ready_is_503_with_retry_after_when_the_database_is_down(database_url):
         assert res.status_code == 503
         assert res.headers["content-type"].startswith("application/problem+json")
         assert int(res.headers["Retry-After"]) > 0 and "cannot be reached" in res.json()["detail"]
+
+
+def test_a_database_outage_answers_503_with_retry_after(database_url):
+    down = make_url(database_url).set(host="127.0.0.1", port=_dead_port()).render_as_string(hide_password=False)
+    with TestClient(create_app(down)) as c:
+        res = c.get("/collections/zones/items")
+        assert res.status_code == 503, res.text
+        assert res.headers["content-type"].startswith("application/problem+json")
+        assert int(res.headers["Retry-After"]) > 0
