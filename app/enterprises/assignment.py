@@ -10,7 +10,11 @@ members on demand; ``assign_all`` recomputes everything.
 """
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
+import pandas as pd
 from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -67,11 +71,53 @@ def _assign(rows: list, zones: list[ZoneInfo]) -> Assignment:
 
 
 def assign_all(conn: Connection) -> int:
-    """(Re)assign every enterprise to the current zones; returns how many changed."""
-    rows = _fetch_points(conn, "", {})
-    if not rows:
+    """(Re)assign every enterprise to the current zones; returns how many changed.
+
+    Set-based: the points are read with one COPY, assigned in gis.assign, and written back with
+    one UPDATE … FROM a temporary table, touching only the rows whose zones, primary zone or
+    reason differ (an unchanged row costs no new tuple and no index entries). The results travel
+    as (uscc, group) plus a small table of the distinct placements. Concurrent writers of
+    enterprises wait for the caller's transaction, so no edit made between the read and the write
+    is overwritten with a placement computed from its old point or industry.
+    """
+    conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
+    raw = conn.connection.driver_connection
+    buf = io.BytesIO()
+    with raw.cursor() as cur:
+        with cur.copy("COPY (SELECT uscc, ST_X(geom), ST_Y(geom), plan_industry FROM enterprises) TO STDOUT") as copy:
+            for block in copy:
+                buf.write(block)
+    if not buf.tell():
         return 0
-    return _write(conn, rows, _assign(rows, load_zones(conn)))
+    buf.seek(0)
+    points = pd.read_csv(buf, sep="\t", header=None, names=["uscc", "x", "y", "plan_industry"],
+                         dtype={"uscc": str, "plan_industry": str}, na_values=["\\N"], keep_default_na=False,
+                         quoting=csv.QUOTE_NONE)
+    industries = points["plan_industry"].astype(object).where(points["plan_industry"].notna(), None)
+    assignment = assign_points(points["x"].to_numpy(float), points["y"].to_numpy(float), list(industries),
+                               load_zones(conn))
+    conn.execute(text(
+        "DROP TABLE IF EXISTS pg_temp.assign_rows, pg_temp.assign_groups; "
+        "CREATE TEMP TABLE assign_rows (uscc text, g integer) ON COMMIT DROP; "
+        "CREATE TEMP TABLE assign_groups (g integer PRIMARY KEY, zones text[] NOT NULL, primary_zone text, "
+        "primary_reason text) ON COMMIT DROP"))
+    rows = pd.DataFrame({"uscc": points["uscc"], "g": assignment.group_of})
+    with raw.cursor() as cur:
+        with cur.copy("COPY assign_rows (uscc, g) FROM STDIN") as copy:
+            copy.write(rows.to_csv(sep="\t", header=False, index=False))
+        with cur.copy("COPY assign_groups (g, zones, primary_zone, primary_reason) FROM STDIN") as copy:
+            for g, p in enumerate(assignment.placements):
+                copy.write_row((g, list(p.zones), p.primary, p.reason))
+    conn.execute(text("ANALYZE assign_rows"))
+    changed = conn.execute(text(
+        "UPDATE enterprises e SET zones = a.zones, primary_zone = a.primary_zone, "
+        "primary_reason = a.primary_reason, updated_at = now() "
+        "FROM assign_rows r JOIN assign_groups a ON a.g = r.g WHERE e.uscc = r.uscc "
+        "AND (e.zones, e.primary_zone, e.primary_reason) IS DISTINCT FROM (a.zones, a.primary_zone, a.primary_reason)"
+    )).rowcount
+    if changed:
+        bump_version(conn, "enterprises")
+    return changed
 
 
 def reassign_zone_members(conn: Connection, zone_id: str) -> int:

@@ -263,3 +263,54 @@ def test_new_targets_recorded_in_zone_history_reassign_every_member(engine, huax
             assert not impact["entered"] and not impact["left"]
         finally:
             trans.rollback()
+
+
+SEED = """
+INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, source_crs, synthetic, geom)
+SELECT 'S' || lpad(i::text, 17, '0'), '抽样企业' || i, '3900',
+       (SELECT id FROM plan_industries ORDER BY id OFFSET (i % (SELECT count(*) FROM plan_industries)) LIMIT 1),
+       'exact', 'wgs84', true, ST_SetSRID(ST_MakePoint(120.853 + random() * 0.466, 30.941 + random() * 0.353), 4326)
+FROM generate_series(1, 3000) AS i
+"""
+
+# The rule of gis.assign written out in SQL: fitting zones first, then park < core < cluster < corridor,
+# then the smaller area, then the id.
+RECOMPUTE = """
+SELECT e.uscc,
+       COALESCE(array_agg(z.id ORDER BY z.id) FILTER (WHERE z.id IS NOT NULL), '{}'),
+       (array_agg(z.id ORDER BY (z.target_industries @> ARRAY[e.plan_industry]
+                                 OR z.target_industries @> ARRAY[p.parent]) IS NOT TRUE,
+                  array_position(ARRAY['park', 'core', 'cluster', 'corridor'], z.kind), z.area_km2, z.id))[1]
+FROM enterprises e
+LEFT JOIN plan_industries p ON p.id = e.plan_industry
+LEFT JOIN zones z ON ST_Contains(z.geom, e.geom)
+WHERE e.uscc LIKE 'S%'
+GROUP BY e.uscc
+"""
+
+
+def test_assign_all_equals_a_postgis_recomputation_and_is_idempotent(engine):
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.execute(text(SEED))
+            version = conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises'")).scalar()
+            assert assign_all(conn) >= 3000
+            after = conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises'")).scalar()
+            assert after == (version or 0) + 1
+            expected = {u: (sorted(zones), primary) for u, zones, primary in conn.execute(text(RECOMPUTE))}
+            got = {u: (sorted(zones), primary) for u, zones, primary in conn.execute(text(
+                "SELECT uscc, zones, primary_zone FROM enterprises WHERE uscc LIKE 'S%'"))}
+            assert got == expected
+            inside = sum(1 for zones, _ in got.values() if zones)
+            assert 300 < inside < 3000  # the sample covers zones and the land between them
+            assert sum(1 for zones, _ in got.values() if len(zones) > 1) > 0  # and overlaps
+            assert all(r for (r,) in conn.execute(text(
+                "SELECT primary_reason FROM enterprises WHERE uscc LIKE 'S%'")))
+            assert assign_all(conn) == 0
+            assert conn.execute(text(
+                "SELECT version FROM data_versions WHERE collection = 'enterprises'")).scalar() == after
+            assert {u: (sorted(z), p) for u, z, p in conn.execute(text(
+                "SELECT uscc, zones, primary_zone FROM enterprises WHERE uscc LIKE 'S%'"))} == expected
+        finally:
+            trans.rollback()
