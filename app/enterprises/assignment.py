@@ -80,6 +80,9 @@ def assign_all(conn: Connection) -> int:
     enterprises wait for the caller's transaction, so no edit made between the read and the write
     is overwritten with a placement computed from its old point or industry.
     """
+    # The layout lock first, as every zone write takes it before it writes enterprises:
+    # the other order would deadlock against a zone edit.
+    lock_layout(conn)
     conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
     raw = conn.connection.driver_connection
     buf = io.BytesIO()
