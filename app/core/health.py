@@ -2,23 +2,14 @@
 and its schema is at the migrations' head). Not ready is a 503 problem+json with Retry-After."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import Problem
-from app.core.migrate import alembic_config
+from app.core.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["operations"])
 RETRY_AFTER_SECONDS = 5
-
-
-@lru_cache(maxsize=1)
-def _head() -> str:
-    return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
 
 
 def _not_ready(detail: str) -> Problem:
@@ -33,10 +24,9 @@ def health():
 @router.get("/ready", summary="Ready to serve: the database answers and its schema is current")
 def ready(request: Request):
     try:
-        with request.app.state.engine.connect() as conn:
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        current = current_revision(request.app.state.engine)
     except SQLAlchemyError:
         raise _not_ready("the database cannot be reached (or has no schema); retry shortly")
-    if current != _head():
-        raise _not_ready(f"the database schema is at {current}, the code expects {_head()}: run `qingpu db upgrade`")
+    if current != head_revision():
+        raise _not_ready(f"the database schema is at {current}, the code expects {head_revision()}: run `qingpu db upgrade`")
     return {"status": "ready", "database": "reachable", "migration": current}

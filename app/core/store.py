@@ -60,6 +60,11 @@ def town_rows(conn: Connection) -> list[StoredTown]:
                 "SELECT code, name_zh, ST_AsBinary(geom), ST_AsBinary(seat) FROM towns ORDER BY code"))]
 
 
+def town_codes(conn: Connection) -> set[str]:
+    """The codes of the stored towns (cheap: no geometry read)."""
+    return set(conn.execute(text("SELECT code FROM towns")).scalars())
+
+
 def town_geometries(conn: Connection) -> dict[str, BaseGeometry]:
     """Town code -> stored outline; MissingLayout when there are none."""
     towns = {t.code: t.geom for t in town_rows(conn)}

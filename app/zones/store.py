@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RuleViolation
-from app.core.store import MULTI, bump_version, district_geometry, lock_layout, polygon_wkb
+from app.core.store import MULTI, bump_version, district_geometry, lock_layout, polygon_wkb, town_codes
 from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
 
@@ -43,7 +43,7 @@ def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | N
 
 def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None) -> list[Violation]:
     parent = None
-    known = set(conn.execute(text("SELECT code FROM towns")).scalars())
+    known = town_codes(conn)
     unknown = [t for t in attrs.get("member_towns") or () if t not in known]
     if unknown:
         return [Violation("member-towns", f"member_towns names unknown towns: {', '.join(unknown)}; "
