@@ -21,6 +21,7 @@ from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
 from app.core.http import templates
+from app.core.params import choice, int_in, parse_query
 from app.core.store import district_geometry
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
@@ -41,47 +42,11 @@ GEOJSON = "application/geo+json"
 
 
 # -- parameters ------------------------------------------------------------------------------------
-def _params(request: Request, spec: dict) -> dict:
-    """Parse query parameters by ``spec`` {name: (parser, default)}; unknown names are refused."""
-    unknown = sorted(set(request.query_params) - set(spec))
-    if unknown:
-        raise bad_request(f"unknown parameter(s): {', '.join(unknown)}; this endpoint takes "
-                          f"{', '.join(sorted(spec)) or 'none'}")
-    out = {}
-    for name, (parse, default) in spec.items():
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
-            out[name] = default
-            continue
-        try:
-            out[name] = parse(raw)
-        except ValueError as exc:
-            raise bad_request(f"{name}={raw!r}: {exc}") from None
-    return out
-
-
-def _int_in(lo: int, hi: int):
-    def parse(raw: str) -> int:
-        value = int(raw)
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
-        return value
-    return parse
-
-
 def _resolution(raw: str) -> int:
     value = int(raw)
     if value not in hexbin.RESOLUTIONS:
         raise ValueError(f"H3 resolution must be one of {', '.join(map(str, hexbin.RESOLUTIONS))}")
     return value
-
-
-def _choice(*options: str):
-    def parse(raw: str) -> str:
-        if raw not in options:
-            raise ValueError(f"use one of {', '.join(options)}")
-        return raw
-    return parse
 
 
 def _positive_metres(raw: str) -> float:
@@ -154,8 +119,8 @@ def _geojson(features: list, meta: dict, **members) -> JSONResponse:
 
 
 # -- zones -----------------------------------------------------------------------------------------
-ZONE_PARAMS = {"min_count": (_int_in(1, 1000), metrics.MIN_COUNT), "year": (_int_in(1800, 2100), None),
-               "span": (_int_in(1, 50), 5), "kind": (_choice("core", "corridor", "cluster", "park"), None)}
+ZONE_PARAMS = {"min_count": (int_in(1, 1000), metrics.MIN_COUNT), "year": (int_in(1800, 2100), None),
+               "span": (int_in(1, 50), 5), "kind": (choice("core", "corridor", "cluster", "park"), None)}
 
 
 # Umbrella industries with children (it, beidou_rs, newenergy) also get rolled-up rows.
@@ -193,7 +158,7 @@ def _zones(conn, params, show_output):
 @router.get("/analytics/zones", summary="Zone × plan-industry metrics: density, share, LQ, HHI, growth",
             openapi_extra=_openapi(ZONE_PARAMS))
 def analytics_zones(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, ZONE_PARAMS)
+    params = parse_query(request, ZONE_PARAMS)
     value, meta = _run(request, principal, "zones", params, _zones)
     return _geojson(value["features"], meta, district=value["district"])
 
@@ -230,17 +195,17 @@ def _hexbins(conn, params, show_output):
 @router.get("/analytics/hexbins", summary="Enterprises and employees per H3 cell (resolution 7–9)",
             openapi_extra=_openapi(HEX_PARAMS))
 def analytics_hexbins(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, HEX_PARAMS)
+    params = parse_query(request, HEX_PARAMS)
     value, meta = _run(request, principal, "hexbins", params, _hexbins)
     return _geojson(value["features"], meta)
 
 
 # -- hotspots --------------------------------------------------------------------------------------
 HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None),
-              "permutations": (_int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
-              "seed": (_int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (_choice(*hotspots.FDR_METHODS), "bh"),
-              "variable": (_choice("count", "employees"), "count"),
-              "only": (_choice("all", "significant"), "all")}
+              "permutations": (int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
+              "seed": (int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (choice(*hotspots.FDR_METHODS), "bh"),
+              "variable": (choice("count", "employees"), "count"),
+              "only": (choice("all", "significant"), "all")}
 
 
 def _hotspots(conn, params, show_output):
@@ -291,16 +256,16 @@ def _hotspots(conn, params, show_output):
 @router.get("/analytics/hotspots", summary="Getis-Ord Gi* hotspots on the H3 grid with permutation p and FDR",
             openapi_extra=_openapi(HOT_PARAMS))
 def analytics_hotspots(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, HOT_PARAMS)
+    params = parse_query(request, HOT_PARAMS)
     value, meta = _run(request, principal, "hotspots", params, _hotspots)
     return _geojson(value["features"], meta)
 
 
 # -- density ---------------------------------------------------------------------------------------
 DENSITY_PARAMS = {"bandwidth": (_positive_metres, None), "cell": (_positive_metres, 250.0),
-                  "weight": (_choice("none", "employees"), "none"), "plan_industry": (_industry, None),
-                  "format": (_choice("contours", "overlay", "png"), "contours"),
-                  "levels": (_int_in(1, 12), 5)}
+                  "weight": (choice("none", "employees"), "none"), "plan_industry": (_industry, None),
+                  "format": (choice("contours", "overlay", "png"), "contours"),
+                  "levels": (int_in(1, 12), 5)}
 _PAD_M = 2000.0
 
 
@@ -349,7 +314,7 @@ def _outline_bounds(conn):
 @router.get("/analytics/density", summary="Kernel density in EPSG:4549: contours (GeoJSON) or a PNG overlay",
             openapi_extra=_openapi(DENSITY_PARAMS))
 def analytics_density(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, DENSITY_PARAMS)
+    params = parse_query(request, DENSITY_PARAMS)
     value, meta = _run(request, principal, "density", params, _density)
     if params["format"] == "contours":
         return _geojson(value["features"], meta)
@@ -396,7 +361,7 @@ def _targets(conn, params, show_output):
 
 @router.get("/analytics/targets", summary="The plan's 2025 targets against current totals per plan industry")
 def analytics_targets(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, {})
+    params = parse_query(request, {})
     value, meta = _run(request, principal, "targets", params, _targets)
     return JSONResponse({"targets": value["targets"], "firms_per_industry": value["firms_per_industry"],
                          "metadata": meta})

@@ -31,12 +31,12 @@ from app.analytics.routes import (
     _band,
     _enterprise_roles,
     _industry,
-    _params,
     _resolution,
 )
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
 from app.core.http import base_url
+from app.core.params import parse_query
 from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT, TileCache
 from gis import hexbin
 from layers.registry import role_allows
@@ -130,7 +130,7 @@ def _role_view(principal: Principal) -> bool:
 
 @router.get(TILE_PATH + "/tilejson.json", summary="TileJSON of the H3 hex-bin vector tiles")
 def hexbin_tilejson(request: Request, principal: Principal = Depends(current_principal)):
-    params = _params(request, TILE_PARAMS)
+    params = parse_query(request, TILE_PARAMS)
     show_output = _role_view(principal)
     query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
     fields = {"h3": "string: H3 cell index", "count": "integer: enterprises in the cell",
@@ -153,7 +153,7 @@ def hexbin_tilejson(request: Request, principal: Principal = Depends(current_pri
                         "plan_industry filters like /analytics/hexbins.")
 def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal = Depends(current_principal)):
     zi, xi, yi = _tile_address(z, x, y)
-    params = _params(request, TILE_PARAMS)
+    params = parse_query(request, TILE_PARAMS)
     show_output = _role_view(principal)
     resolution = params["resolution"] or resolution_for_zoom(zi)
     industry = params["plan_industry"]

@@ -12,6 +12,7 @@ import shapely
 from fastapi import Request
 
 from app.core.errors import bad_request
+from app.core.params import check_params, int_param
 from app.ogc import cql2
 from app.ogc.crs import CRS84, OgcCrs, bbox_polygon, parse_crs
 from app.ogc.features import ItemQuery
@@ -29,31 +30,6 @@ class ParsedItems:
 
 def queryables(layer: Layer, role: str) -> dict[str, Field]:
     return {f.name: f for f in layer.fields_for(role) if f.queryable}
-
-
-def check_params(request: Request, allowed: set[str]) -> None:
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise bad_request(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
-    controls = sorted({k for k, v in request.query_params.multi_items() if "\x00" in v})
-    if controls:  # PostgreSQL text cannot hold NUL
-        raise bad_request(f"parameter(s) {', '.join(controls)} contain a NUL character")
-    repeated = sorted({k for k in request.query_params.keys() if len(request.query_params.getlist(k)) > 1})
-    if repeated:
-        raise bad_request(f"parameter(s) given more than once: {', '.join(repeated)}")
-
-
-def int_param(request: Request, name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a whole number; got '{raw}'")
-    if not low <= value <= high:
-        raise bad_request(f"{name} must be between {low} and {high}; got {value}")
-    return value
 
 
 def typed_value(f: Field, raw: str):

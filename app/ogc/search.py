@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request
+from app.core.params import check_params, int_param
 from app.ogc.features import search_names
-from app.ogc.params import check_params, int_param
 from layers.registry import LAYERS, role_allows
 
 router = APIRouter(tags=["search"])

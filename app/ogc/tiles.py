@@ -26,10 +26,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.core.auth import Principal, current_principal
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url
+from app.core.params import check_params
 from app.core.store import data_versions
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.features import count_tile, layer_tile, point_coordinates
-from app.ogc.params import check_params
 from gis.point_grid import CELLS, PointGrid
 from layers.registry import Layer
 from plan.industries import PLAN_INDUSTRY_BY_ID

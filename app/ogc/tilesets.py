@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from app.core.auth import Principal, current_principal
 from app.core.errors import not_found
 from app.core.http import base_url
+from app.core.params import check_params
 from app.ogc.access import visible_layer, visible_layers
-from app.ogc.params import check_params
 from app.ogc.tiles import MAX_ZOOM, MVT, POINT_DETAIL_ZOOM, tile_fields
 from layers.registry import Layer
 
