@@ -7,9 +7,7 @@ counter and the next request everywhere computes afresh.
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from importlib import metadata
 
 import numpy as np
@@ -18,6 +16,7 @@ from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.core.cache import LruCache
 from app.core.store import data_versions, district_geometry
 from plan.industries import PLAN_INDUSTRY_BY_ID, children_of
 
@@ -25,29 +24,8 @@ DEPENDS_ON = ("enterprises", "zones", "district")
 _LIBRARIES = ("numpy", "scipy", "pandas", "shapely", "pyproj", "h3", "sqlalchemy")
 
 
-class ResultCache:
-    def __init__(self, size: int = 64):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_compute(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key], True
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value, False
-
-
-CACHE = ResultCache()
+# Analytics results of this process, keyed with the data versions they were computed from.
+CACHE = LruCache(max_entries=64)
 
 
 def versions(conn: Connection) -> dict[str, int]:

@@ -34,10 +34,11 @@ from app.analytics.routes import (
     _resolution,
 )
 from app.core.auth import Principal, current_principal
+from app.core.cache import LruCache
 from app.core.errors import bad_request
 from app.core.http import base_url
 from app.core.params import parse_query
-from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT, TileCache
+from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT
 from gis import hexbin
 from layers.registry import role_allows
 
@@ -82,13 +83,13 @@ def tile_lonlat_bounds(z: int, x: int, y: int, margin: float = 0.0) -> tuple[flo
 _STATE_LOCK = threading.Lock()
 
 
-def _caches(app) -> tuple[TileCache, data.ResultCache]:
+def _caches(app) -> tuple[LruCache, LruCache]:
     state = app.state
     if getattr(state, "hexbin_tiles", None) is None:
         with _STATE_LOCK:
             if getattr(state, "hexbin_tiles", None) is None:
-                state.hexbin_cells = data.ResultCache(size=24)
-                state.hexbin_tiles = TileCache(32 * 1024 * 1024)
+                state.hexbin_cells = LruCache(max_entries=24)
+                state.hexbin_tiles = LruCache(max_bytes=32 * 1024 * 1024)
     return state.hexbin_tiles, state.hexbin_cells
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.auth import Principal, current_principal
+from app.core.cache import LruCache
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url
 from app.core.params import check_params
@@ -46,52 +46,17 @@ MAX_ZOOM = 22
 CACHE_BYTES = 96 * 1024 * 1024
 
 
-class TileCache:
-    """A byte-bounded LRU of encoded layer tiles, shared by the threads of one process."""
-
-    def __init__(self, max_bytes: int = CACHE_BYTES):
-        self.max_bytes, self.size = max_bytes, 0
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return value
-
-    def put(self, key, value: bytes) -> None:
-        with self._lock:
-            if key in self._data:
-                return
-            self._data[key] = value
-            self.size += len(value) + 100
-            while self.size > self.max_bytes and self._data:
-                _, old = self._data.popitem(last=False)
-                self.size -= len(old) + 100
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.size = 0
-
-
 _STATE_LOCK = threading.Lock()
 
 
-def app_caches(app) -> tuple["TileCache", "GridStore"]:
+def app_caches(app) -> tuple[LruCache, "GridStore"]:
     """The tile cache and point pyramids of one application (so one per database it serves)."""
     state = app.state
     if getattr(state, "tile_cache", None) is None:
         with _STATE_LOCK:
             if getattr(state, "tile_cache", None) is None:
                 state.tile_grids = GridStore()
-                state.tile_cache = TileCache()
+                state.tile_cache = LruCache(max_bytes=CACHE_BYTES)
     return state.tile_cache, state.tile_grids
 
 
