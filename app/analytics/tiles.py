@@ -17,7 +17,6 @@ the public view and private otherwise (both revalidate).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import threading
@@ -36,7 +35,7 @@ from app.analytics.routes import (
 from app.core.auth import Principal, current_principal
 from app.core.cache import LruCache
 from app.core.errors import bad_request
-from app.core.http import base_url
+from app.core.http import base_url, etag_for, not_modified
 from app.core.params import parse_query
 from app.ogc.tiles import BUFFER, EXTENT, MAX_ZOOM, MVT
 from gis import hexbin
@@ -164,10 +163,10 @@ def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal =
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         version = data.versions(conn)["enterprises"]
         key = (resolution, industry, show_output, zi, xi, yi, version)
-        etag = '"' + hashlib.sha1(repr(("hexbins",) + key).encode()).hexdigest()[:24] + '"'
+        etag = etag_for("hexbins", *key)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache" if show_output else "public, no-cache",
                    "Vary": "Authorization", "X-H3-Resolution": str(resolution)}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        if not_modified(request, etag):
             return Response(status_code=304, headers=headers)
         tile = tiles.get(key)
         if tile is None:

@@ -1,6 +1,8 @@
 """Templates, content negotiation and request bodies shared by the routes."""
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
@@ -52,3 +54,20 @@ def json_body(request: Request, raw: bytes, hint: str):
         return parse_json(raw)
     except ValueError as exc:
         raise bad_request(f"the body is not JSON ({exc}); {hint}") from None
+
+
+# -- entity tags: the one place that makes and compares them ------------------------------------
+def etag_for(*parts) -> str:
+    """A strong entity tag for a response determined by `parts` (e.g. its data versions)."""
+    return '"' + hashlib.sha1(repr(parts).encode()).hexdigest()[:24] + '"'
+
+
+def tag_matches(etag: str, header: str | None) -> bool:
+    """Whether an If-Match / If-None-Match header names `etag` (or is `*`)."""
+    tags = [t.strip() for t in (header or "").split(",")]
+    return etag in tags or "*" in tags
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """A conditional GET whose copy is current: answer 304."""
+    return tag_matches(etag, request.headers.get("if-none-match"))

@@ -17,7 +17,6 @@ once per data version from one snapshot, so such a tile is a binary search plus 
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -25,7 +24,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.core.auth import Principal, current_principal
 from app.core.cache import LruCache
 from app.core.errors import bad_request, not_found
-from app.core.http import base_url
+from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
 from app.core.store import data_versions
 from app.ogc.access import visible_layer, visible_layers
@@ -132,10 +131,9 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     cache, grids = app_caches(request.app)
     with request.app.state.engine.connect() as conn:
         versions = data_versions(conn, [layer.id for layer in layers]) if layers else {}
-        etag = '"' + hashlib.sha1(repr((z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries))
-                                  .encode()).hexdigest()[:24] + '"'
+        etag = etag_for(z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries)
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        if not_modified(request, etag):
             return Response(status_code=304, headers=headers)
         parts = []
         for layer in layers:

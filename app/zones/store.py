@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RuleViolation
+from app.core.http import tag_matches
 from app.core.store import MULTI, bump_version, district_geometry, lock_layout, polygon_wkb, town_codes
 from app.enterprises.assignment import reassign_changed_area
 from gis.zone_rules import Violation, area_change, validate_zone
@@ -75,8 +76,7 @@ def precondition(state: ZoneState | None, zone_id: str, if_match: str | None) ->
         raise PreconditionRequired(
             "send If-Match with the zone's ETag (from GET /collections/zones/items/{id}) to change it",
             current_version=state.version, etag=etag(zone_id, state.version))
-    tags = [t.strip() for t in if_match.split(",")]
-    if etag(zone_id, state.version) not in tags and "*" not in tags:
+    if not tag_matches(etag(zone_id, state.version), if_match):
         raise PreconditionFailed(
             f"zone '{zone_id}' has changed since you read it: it is now version {state.version}",
             current_version=state.version, etag=etag(zone_id, state.version),
