@@ -2,10 +2,8 @@
 import pytest
 
 from tests.browser.signin import sign_in
-from tests.integration.analytics.test_analytics_api import (  # noqa: F401  (SQL-inserted firms)
-    enterprises,
-    investment_headers,
-)
+from tests.conftest import ROLE_PASSWORD
+from tests.integration.analytics.test_analytics_api import enterprises  # noqa: F401  (SQL-inserted firms)
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +42,13 @@ def test_analytics_page_draws_choropleth_hotspots_and_charts(page, live_server, 
 
 
 def test_investment_staff_sign_in_and_see_progress_bars_toward_the_targets(page, live_server, enterprises,  # noqa: F811
-                                                                           investment_headers):  # noqa: F811
+                                                                           investment_auth):
     state = _open(page, live_server)
     assert state["charts"]["targets"] == 0
-    sign_in(page, "ana_investment", "analytics-pass-1", "investment", reloads=True)  # the user investment_headers created
+    sign_in(page, "test-investment", ROLE_PASSWORD, "investment", reloads=True)  # the investment_auth user
     page.wait_for_function("window.analyticsState && window.analyticsState.ready", timeout=60000)
     state = page.evaluate("window.analyticsState")
-    assert state["errors"] == [] and "ana_investment" in page.locator("#who").inner_text()
+    assert state["errors"] == [] and "test-investment" in page.locator("#who").inner_text()
     assert "role investment" in page.locator("#status").inner_text()
     assert state["charts"]["targets"] >= 5  # the output-based targets (proxies)
     bars = page.evaluate("Chart.getChart('targets-chart').data.datasets[0].data")

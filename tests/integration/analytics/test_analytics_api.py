@@ -11,7 +11,6 @@ from scipy import stats
 from sqlalchemy import text
 
 from app.core.store import bump_version
-from app.core.users import add_user
 
 PREFIX = "91310118ANA"
 INDUSTRIES = ["ic", "software", "biomed", "newmat", "logistics", "equip", None]
@@ -63,13 +62,6 @@ def enterprises(engine):
         bump_version(conn, "enterprises")
 
 
-@pytest.fixture(scope="module")
-def investment_headers(engine, client):
-    add_user(engine, "ana_investment", "investment", "analytics-pass-1")
-    token = client.post("/auth/token", data={"username": "ana_investment", "password": "analytics-pass-1"}).json()
-    return {"Authorization": f"Bearer {token['access_token']}"}
-
-
 def _contains_key(obj, key) -> bool:
     if isinstance(obj, dict):
         return key in obj or any(_contains_key(v, key) for v in obj.values())
@@ -111,14 +103,14 @@ def test_zone_counts_overlaps_and_lq_match_sql(client, engine, enterprises):
     assert small and all(e["lq_reliable"] is False for e in small)
 
 
-def test_public_never_sees_output_and_investment_does(client, enterprises, investment_headers):
+def test_public_never_sees_output_and_investment_does(client, enterprises, investment_auth):
     for path in ("/analytics/zones", "/analytics/hexbins?resolution=8", "/analytics/targets"):
         public = client.get(path).json()
         assert not _contains_key(public, "output_value"), path
         assert public["metadata"]["output_visible"] is False
-        staff = client.get(path, headers=investment_headers).json()
+        staff = client.get(path, headers=investment_auth).json()
         assert staff["metadata"]["output_visible"] is True
-    staff_zones = client.get("/analytics/zones", headers=investment_headers).json()
+    staff_zones = client.get("/analytics/zones", headers=investment_auth).json()
     assert staff_zones["district"]["output_value"] > 0
     public_targets = client.get("/analytics/targets").json()["targets"]
     assert all(t["current"] is None for t in public_targets)
@@ -189,8 +181,8 @@ def test_density_contours_and_overlay(client, enterprises):
 
 
 # -- targets ---------------------------------------------------------------------------------------
-def test_targets_against_current_totals(client, engine, enterprises, investment_headers):
-    body = client.get("/analytics/targets", headers=investment_headers).json()
+def test_targets_against_current_totals(client, engine, enterprises, investment_auth):
+    body = client.get("/analytics/targets", headers=investment_auth).json()
     targets = {t["id"]: t for t in body["targets"]}
     assert targets["invention_patents"]["measurable"] is False
     assert targets["invention_patents"]["status"] == "not measurable from enterprise data"

@@ -89,7 +89,7 @@ def test_property_filters_on_plan_industry_town_and_primary_zone(client, huaxin_
     assert expo in {f["id"] for f in by_primary} and logistics not in {f["id"] for f in by_primary}
 
 
-def test_output_value_is_confidential(client, engine, huaxin_firms):
+def test_output_value_is_confidential(client, engine, huaxin_firms, investment_auth):
     logistics, _ = huaxin_firms
     with engine.begin() as conn:
         conn.execute(text("UPDATE enterprises SET output_value = 4321.5 WHERE uscc = :u"), {"u": logistics})
@@ -99,11 +99,7 @@ def test_output_value_is_confidential(client, engine, huaxin_firms):
     assert "output_value" not in public_one["properties"] and public_one["properties"]["name"] == "华新快递"
     assert "4321.5" not in client.get(f"/collections/enterprises/items/{logistics}?f=html").text
     assert client.get("/collections/enterprises/items?output_value=4321.5").status_code == 400
-    from app.core.users import add_user
-
-    add_user(engine, "ent_investment2", "investment", "invest-pass-2")
-    token = client.post("/auth/token", data={"username": "ent_investment2", "password": "invest-pass-2"}).json()
-    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    auth = investment_auth
     staff_one = client.get(f"/collections/enterprises/items/{logistics}", headers=auth).json()
     assert staff_one["properties"]["output_value"] == 4321.5
     staff_items = client.get("/collections/enterprises/items?limit=5", headers=auth).json()["features"]

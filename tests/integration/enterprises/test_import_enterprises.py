@@ -75,13 +75,6 @@ def _clean_up(engine):
     yield from leave_enterprises_as_found(engine)
 
 
-@pytest.fixture(scope="module")
-def investment_token(client, engine):
-    add_user(engine, "ent_investment", "investment", "invest-pass-1")
-    res = client.post("/auth/token", data={"username": "ent_investment", "password": "invest-pass-1"})
-    return {"Authorization": f"Bearer {res.json()['access_token']}"}
-
-
 def run_cli(database_url, *args):
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run([str(QINGPU), *args], capture_output=True, text=True, env=env, timeout=120)
@@ -109,7 +102,7 @@ def test_gbk_csv_with_gcj02_coordinates_lands_within_10_m_of_the_truth(engine, d
     assert crs == [("gcj02", "exact")]
 
 
-def test_bd09_csv_through_the_api_lands_within_10_m(client, engine, investment_token):
+def test_bd09_csv_through_the_api_lands_within_10_m(client, engine, investment_auth):
     stations = stations_in_qingpu()
     ids = codes(102, len(stations))
     rows, truth = [], {}
@@ -118,7 +111,7 @@ def test_bd09_csv_through_the_api_lands_within_10_m(client, engine, investment_t
         rows.append([code, f"{name} Software Ltd", "6513", blon, blat, "", "", "", ""])
         truth[code] = (lon, lat)
     headers = ["uscc", "name", "industry_code", "lon", "lat", "address", "employees", "output_value", "established"]
-    res = client.post("/enterprises/import", headers=investment_token, data={"crs": "bd09"},
+    res = client.post("/enterprises/import", headers=investment_auth, data={"crs": "bd09"},
                       files={"file": ("baidu.csv", csv_bytes(rows, headers), "text/csv")})
     assert res.status_code == 200, res.text
     report = res.json()
@@ -155,10 +148,10 @@ def _bad_file_rows():
     return rows, expected, good
 
 
-def test_bad_rows_are_each_reported_and_nothing_is_written(client, engine, investment_token):
+def test_bad_rows_are_each_reported_and_nothing_is_written(client, engine, investment_auth):
     rows, expected, _ = _bad_file_rows()
     before = snapshot(engine)
-    res = client.post("/enterprises/import", headers=investment_token,
+    res = client.post("/enterprises/import", headers=investment_auth,
                       files={"file": ("bad.csv", csv_bytes(rows), "text/csv")})
     assert res.status_code == 422 and res.headers["content-type"].startswith("application/problem+json")
     body = res.json()
@@ -199,13 +192,13 @@ def test_partial_loads_the_valid_rows_and_dry_run_writes_nothing(engine):
         assert conn.execute(text("SELECT name FROM enterprises WHERE uscc = :u"), {"u": good}).scalar_one() == "好企业"
 
 
-def test_broken_encoding_is_reported_on_its_row(client, engine, investment_token):
+def test_broken_encoding_is_reported_on_its_row(client, engine, investment_auth):
     ok1, broken, ok2 = codes(104, 3)
     data = csv_bytes([[ok1, "华新物流", "5920", "121.22", "31.23", "", "", "", ""]], encoding="gbk")
     data += f"{broken},".encode("gbk") + b"\xff\xfe\x80\x80" + b",5920,121.22,31.23,,,,\r\n"
     data += f"{ok2},重固物流,5920,121.16,31.21,,,,\r\n".encode("gbk")
     before = snapshot(engine)
-    res = client.post("/enterprises/import", headers=investment_token,
+    res = client.post("/enterprises/import", headers=investment_auth,
                       files={"file": ("broken.csv", data, "text/csv")})
     assert res.status_code == 422
     (rejection,) = res.json()["rejections"]
@@ -221,9 +214,9 @@ def test_broken_encoding_is_reported_on_its_row(client, engine, investment_token
     ("no_place.csv", "统一社会信用代码,企业名称,行业代码\nX,甲,3973\n".encode(), "missing location"),
     ("list.pdf", b"%PDF-1.4", "unsupported file type"),
 ])
-def test_file_level_problems_are_reported_and_change_nothing(client, engine, investment_token, name, data, fragment):
+def test_file_level_problems_are_reported_and_change_nothing(client, engine, investment_auth, name, data, fragment):
     before = snapshot(engine)
-    res = client.post("/enterprises/import", headers=investment_token, files={"file": (name, data, "text/csv")})
+    res = client.post("/enterprises/import", headers=investment_auth, files={"file": (name, data, "text/csv")})
     assert res.status_code == 422 and res.headers["content-type"].startswith("application/problem+json")
     reasons = [r["reason"] for r in res.json()["rejections"]]
     assert any(fragment in r for r in reasons), reasons
@@ -285,21 +278,21 @@ def test_xlsx_geojson_and_geopackage_import(engine, tmp_path):
     assert max(distances_m(engine, truth).values()) < 1.0
 
 
-def test_dry_run_through_the_api_reports_without_writing(client, engine, investment_token):
+def test_dry_run_through_the_api_reports_without_writing(client, engine, investment_auth):
     code, = codes(108, 1)
     before = snapshot(engine)
-    res = client.post("/enterprises/import", headers=investment_token, data={"dryRun": "true", "crs": "gcj02"},
+    res = client.post("/enterprises/import", headers=investment_auth, data={"dryRun": "true", "crs": "gcj02"},
                       files={"file": ("dry.csv", csv_bytes([[code, "试运行", "3973", "121.12", "31.16",
                                                              "", "", "", ""]]), "text/csv")})
     assert res.status_code == 200
     body = res.json()
     assert body["dry_run"] and not body["loaded"] and body["accepted"] == 1 and body["inserted"] == 0
     assert snapshot(engine) == before
-    by_query = client.post("/enterprises/import?dryRun=true&crs=gcj02", headers=investment_token,
+    by_query = client.post("/enterprises/import?dryRun=true&crs=gcj02", headers=investment_auth,
                            files={"file": ("dry.csv", csv_bytes([[code, "试运行", "3973", "121.12", "31.16",
                                                                   "", "", "", ""]]), "text/csv")})
     assert by_query.status_code == 200 and by_query.json()["dry_run"] and by_query.json()["source_crs"] == "gcj02"
     assert snapshot(engine) == before
-    bad = client.post("/enterprises/import", headers=investment_token, data={"crs": "wgs-84"},
+    bad = client.post("/enterprises/import", headers=investment_auth, data={"crs": "wgs-84"},
                       files={"file": ("dry.csv", b"x", "text/csv")})
     assert bad.status_code == 400 and "crs must be one of" in bad.json()["detail"]
