@@ -105,7 +105,10 @@ def _run(request: Request, principal: Principal, endpoint: str, params: dict, co
         def fresh():
             return {"value": compute(conn, params, show_output), "at": time.time()}
 
-        entry, cached = data.CACHE.get_or_compute(key, fresh)
+        # What the pages ask for first (no parameters) has a cache of its own, so that a flood of other
+        # parameter combinations cannot evict it.
+        cache = data.DEFAULT_VIEW_CACHE if not request.query_params else data.CACHE
+        entry, cached = cache.get_or_compute(key, fresh)
         value = entry["value"]
         meta = data.metadata_block(conn, endpoint, {**params, **value.get("resolved", {})}, version,
                                    principal.role, cached, entry["at"], output_visible=show_output,
@@ -201,6 +204,7 @@ def analytics_hexbins(request: Request, principal: Principal = Depends(current_p
 
 
 # -- hotspots --------------------------------------------------------------------------------------
+PUBLIC_PERMUTATIONS = (99, 199, 999, hotspots.DEFAULT_PERMUTATIONS)
 HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None),
               "permutations": (int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
               "seed": (int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (choice(*hotspots.FDR_METHODS), "bh"),
@@ -257,6 +261,10 @@ def _hotspots(conn, params, show_output):
             openapi_extra=_openapi(HOT_PARAMS))
 def analytics_hotspots(request: Request, principal: Principal = Depends(current_principal)):
     params = parse_query(request, HOT_PARAMS)
+    # Each new seed costs seconds of CPU: anonymous callers get the fixed seed and a few permutation counts,
+    # so what they can ask for is a small set whose results the cache keeps.
+    if params["seed"] != hotspots.DEFAULT_SEED or params["permutations"] not in PUBLIC_PERMUTATIONS:
+        principal.require("investment")
     value, meta = _run(request, principal, "hotspots", params, _hotspots)
     return _geojson(value["features"], meta)
 

@@ -26,6 +26,8 @@ _LIBRARIES = ("numpy", "scipy", "pandas", "shapely", "pyproj", "h3", "sqlalchemy
 
 # Analytics results of this process, keyed with the data versions they were computed from.
 CACHE = LruCache(max_entries=64)
+# Results of parameterless requests only: their keys differ by endpoint, role view and data version alone.
+DEFAULT_VIEW_CACHE = LruCache(max_entries=32)
 
 
 def versions(conn: Connection) -> dict[str, int]:

@@ -151,14 +151,14 @@ def test_hotspots_find_the_planted_cluster_under_bh_fdr(client, enterprises):
     assert significant <= int((p <= 0.10).sum())
 
 
-def test_hotspots_are_reproducible_with_the_fixed_seed(client, enterprises):
-    a = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5").json()
-    b = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5").json()
+def test_hotspots_are_reproducible_with_the_fixed_seed(client, enterprises, investment_auth):
+    a = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5", headers=investment_auth).json()
+    b = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5", headers=investment_auth).json()
     assert b["metadata"]["cached"] is True
     assert [f["properties"]["p_value"] for f in a["features"]] == [f["properties"]["p_value"] for f in b["features"]]
-    only = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&only=significant").json()
+    only = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&only=significant", headers=investment_auth).json()
     assert len(only["features"]) == sum(f["properties"]["class"] != "not_significant" for f in a["features"])
-    raw = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&fdr=none").json()
+    raw = client.get("/analytics/hotspots?resolution=7&permutations=199&seed=5&fdr=none", headers=investment_auth).json()
     assert raw["metadata"]["fdr"]["method"] == "none"
 
 
@@ -268,3 +268,27 @@ def test_openapi_documents_the_analytics_parameters(client):
     names = {p["name"] for p in paths["/analytics/hotspots"]["get"]["parameters"]}
     assert {"resolution", "permutations", "seed", "fdr"} <= names
     assert "bandwidth" in {p["name"] for p in paths["/analytics/density"]["get"]["parameters"]}
+
+
+def test_the_public_cannot_buy_cpu_with_new_seeds_nor_flood_out_the_default_view(client, enterprises, investment_auth):
+    for query in ("seed=7", "seed=123456", "permutations=5000"):
+        res = client.get(f"/analytics/hotspots?resolution=7&{query}")
+        assert res.status_code == 401 and res.headers["content-type"].startswith("application/problem+json")
+        assert "investment" in res.json()["detail"]
+    assert client.get("/analytics/hotspots?resolution=7&seed=7&permutations=99", headers=investment_auth).status_code == 200
+    assert client.get("/analytics/hotspots?resolution=7&permutations=99").status_code == 200  # whitelisted count
+
+    first = client.get("/analytics/hexbins").json()["metadata"]
+    assert client.get("/analytics/hexbins").json()["metadata"]["cached"] is True
+    # A flood of distinct (valid) parameter combinations, more than the general cache holds ...
+    from app.analytics.store import CACHE
+    from plan.industries import PLAN_INDUSTRIES
+
+    industries = [p.id for p in PLAN_INDUSTRIES]
+    assert len(industries) * 3 > CACHE.max_entries
+    for industry in industries:
+        for resolution in (7, 8, 9):
+            assert client.get(f"/analytics/hexbins?resolution={resolution}&plan_industry={industry}").status_code == 200
+    # ... leaves the parameterless view in its own cache.
+    again = client.get("/analytics/hexbins").json()["metadata"]
+    assert again["cached"] is True and again["data_version"] == first["data_version"]
