@@ -24,13 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.db import engine_for  # noqa: E402
-from app.core.localdb import LocalCluster  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.core.settings import load_settings  # noqa: E402
 from app.core.users import add_user  # noqa: E402
-from app.layout.store import load_layout  # noqa: E402
-from bench.servers import percentile, qingpu_server  # noqa: E402
+from bench.servers import fresh_layout_database, percentile, qingpu_server  # noqa: E402
 from tests.integration.zones.edit_load import TILES, seed, shrink_request  # noqa: E402
 
 PASSWORD = "Bench-loop-passphrase-2026"
@@ -67,14 +62,7 @@ def main() -> None:
     ap.add_argument("--db", default="qingpu_bench_loop")
     args = ap.parse_args()
 
-    cluster = LocalCluster.from_settings(load_settings())
-    cluster.ensure_running()
-    cluster._psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    cluster.ensure_database(args.db)
-    url = cluster.url(args.db)
-    upgrade(url)
-    engine = engine_for(url)
-    load_layout(engine)
+    url, engine = fresh_layout_database(args.db)
     firms = seed(engine, args.firms)
     add_user(engine, "bench-planner", "planner", PASSWORD)
     with qingpu_server(url) as base:

@@ -17,13 +17,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app.core.db import engine_for  # noqa: E402
-from app.core.localdb import LocalCluster  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.core.settings import load_settings  # noqa: E402
 from app.core.users import add_user  # noqa: E402
-from app.layout.store import load_layout  # noqa: E402
-from bench.servers import qingpu_server  # noqa: E402
+from bench.servers import fresh_layout_database, qingpu_server  # noqa: E402
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -35,14 +30,7 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--db", default="qingpu_bench_schema")
     args = parser.parse_args()
-    cluster = LocalCluster.from_settings(load_settings())
-    cluster.ensure_running()
-    cluster._psql(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
-    cluster.ensure_database(args.db)
-    url = cluster.url(args.db)
-    upgrade(url)
-    engine = engine_for(url)
-    load_layout(engine)
+    url, engine = fresh_layout_database(args.db)
     add_user(engine, "schema-planner", "planner", PASSWORD)
     RESULTS.mkdir(exist_ok=True)
     status = 0

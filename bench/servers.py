@@ -75,6 +75,26 @@ def tipg_server(database_url: str):
         proc.wait(timeout=15)
 
 
+def fresh_layout_database(db: str):
+    """A scratch database in the project's own cluster, dropped and rebuilt with the schema and the
+    default layout: (url, engine)."""
+    from app.core.db import engine_for
+    from app.core.localdb import LocalCluster
+    from app.core.migrate import upgrade
+    from app.core.settings import load_settings
+    from app.layout.store import load_layout
+
+    cluster = LocalCluster.from_settings(load_settings())
+    cluster.ensure_running()
+    cluster._psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    cluster.ensure_database(db)
+    url = cluster.url(db)
+    upgrade(url)
+    engine = engine_for(url)
+    load_layout(engine)
+    return url, engine
+
+
 def bench_url(db: str = "qingpu_bench") -> str:
     from app.core.localdb import LocalCluster
     from app.core.settings import load_settings

@@ -187,3 +187,15 @@ def other_database_url(database_url) -> str:
         other = url.set(database=name).render_as_string(hide_password=False)
     upgrade(other)
     return other
+
+
+@pytest.fixture
+def clean_sites(engine):
+    """No sites before the test and none after it."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM sites"))
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM sites"))

@@ -17,15 +17,6 @@ from app.sites.importer import SiteImportError, import_sites
 PARCEL = box(121.100, 31.170, 121.103, 31.172)
 
 
-@pytest.fixture
-def clean_sites(engine):
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM sites"))
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM sites"))
-
-
 def _sites(engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(text("SELECT id FROM sites ORDER BY id")).scalars())

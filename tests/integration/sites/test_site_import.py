@@ -14,15 +14,6 @@ from gis.crs import area_mu, geometry_to_wgs84, wgs84_to_gcj02
 PARCEL = box(121.100, 31.170, 121.103, 31.172)  # about 285 m x 222 m, north of 青浦新城
 
 
-@pytest.fixture
-def clean_sites(engine):
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM sites"))
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM sites"))
-
-
 def _count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM sites")).scalar_one()
