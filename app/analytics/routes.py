@@ -62,6 +62,23 @@ def _industry(raw: str) -> str:
     return data.check_industry(raw)
 
 
+def _zone_id(raw: str) -> str:
+    # Whether the zone exists is checked against the database when the result is computed (_zone_filter).
+    if len(raw) > 100 or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in raw):
+        raise ValueError("must be a zone id (letters, digits, '-', '_' or '.'), e.g. core, cluster-expo")
+    return raw
+
+
+def _zone_filter(conn, zone: str | None) -> dict | None:
+    """The zone's outline (GeoJSON), or None without a zone; an unknown zone is a 400 naming the known ones."""
+    if zone is None:
+        return None
+    outline = data.zone_outline(conn, zone)
+    if outline is None:
+        raise bad_request(f"zone={zone!r}: no such zone; use one of {', '.join(data.zone_names(conn))}")
+    return outline
+
+
 # Descriptions of the query parameters, for the OpenAPI document (the parsing is _params').
 PARAM_DOCS = {
     "min_count": "LQ is flagged unreliable below this zone-industry firm count (default 5)",
@@ -70,6 +87,8 @@ PARAM_DOCS = {
     "kind": "only zones of this kind: core, corridor, cluster, park",
     "resolution": "H3 resolution 7, 8 (default) or 9",
     "plan_industry": "a plan industry id (with its children), e.g. ic, biomed, it",
+    "zone": "only the enterprises inside this zone (an id, e.g. core, cluster-expo); on /analytics/zones the "
+            "zone and the zones within it; on /analytics/targets the zone's contribution to the district targets",
     "permutations": "conditional-randomisation permutations, 99–9999 (default 9999)",
     "seed": "random seed of the permutations (default fixed, so results reproduce)",
     "fdr": "bh (Benjamini–Hochberg, default) or none (raw p-values)",
@@ -123,15 +142,36 @@ def _geojson(features: list, meta: dict, **members) -> JSONResponse:
 
 # -- zones -----------------------------------------------------------------------------------------
 ZONE_PARAMS = {"min_count": (int_in(1, 1000), metrics.MIN_COUNT), "year": (int_in(1800, 2100), None),
-               "span": (int_in(1, 50), 5), "kind": (choice("core", "corridor", "cluster", "park"), None)}
+               "span": (int_in(1, 50), 5), "kind": (choice("core", "corridor", "cluster", "park"), None),
+               "plan_industry": (_industry, None), "zone": (_zone_id, None)}
 
 
 # Umbrella industries with children (it, beidou_rs, newenergy) also get rolled-up rows.
 _GROUPS = {p.id: data.industry_family(p.id)[1:] for p in PLAN_INDUSTRIES if data.industry_family(p.id)[1:]}
 
 
+def _selected(entries: list[dict], industry: str, n_zone: int, district: dict, min_count: int) -> dict:
+    """One zone's row for the chosen plan industry (an umbrella's rolled-up row first); a zero row when the
+    zone holds none of its firms, so every zone has the LQ the page colours it by."""
+    rows = [e for e in entries if e["industry"] == industry]
+    row = next((e for e in rows if e["group"]), rows[0] if rows else None)
+    if row is not None:
+        return row
+    d_rows = [e for e in district["industries"] if e["industry"] == industry]
+    d_row = next((e for e in d_rows if e["group"]), d_rows[0] if d_rows else None)
+    n_i = d_row["firms"] if d_row else 0
+    return {"industry": industry, "firms": 0, "employees": 0, "density_per_km2": 0.0, "share": 0.0 if n_zone else None,
+            "lq": metrics.lq(0, n_zone, n_i, district["firms"]),
+            "lq_counts": {"zone_industry": 0, "zone": n_zone, "district_industry": n_i, "district": district["firms"]},
+            "lq_reliable": 0 >= min_count, "group": bool(_GROUPS.get(industry)), "new_firms": 0,
+            "stock_growth_per_year": None}
+
+
 def _zones(conn, params, show_output):
-    zones = [z for z in data.zones_table(conn) if params["kind"] in (None, z["kind"])]
+    zone = params["zone"]
+    _zone_filter(conn, zone)
+    zones = [z for z in data.zones_table(conn) if params["kind"] in (None, z["kind"])
+             and zone in (None, z["id"], z["parent_zone"])]
     zone_tally, district_tally = data.tallies(conn)
     result = metrics.zone_metrics(zone_tally, district_tally, {z["id"]: z["area_km2"] for z in zones},
                                   min_count=params["min_count"], year=params["year"], span=params["span"],
@@ -143,6 +183,9 @@ def _zones(conn, params, show_output):
         props.update(by_id[z["id"]])
         for entry in props["industries"]:
             entry["targeted"] = entry["industry"] in z["target_industries"]
+        if params["plan_industry"]:
+            props["selected_industry"] = _selected(props["industries"], params["plan_industry"], props["firms"],
+                                                   result["district"], params["min_count"])
         features.append({"type": "Feature", "id": z["id"], "geometry": z["geometry"], "properties": props})
     return {"features": features, "district": result["district"],
             "resolved": {"year": result["year"]},
@@ -152,6 +195,8 @@ def _zones(conn, params, show_output):
                          "lq": "(zone industry / zone all) / (district industry / district all), by firm counts",
                          "lq_reliable": f"false when the zone-industry count is below min_count ({params['min_count']})",
                          "hhi": "sum of squared firm shares over plan industries plus 'other'",
+                         "selected_industry": "with plan_industry: that industry's row of the zone (an umbrella's "
+                                              "rolled-up row), zeros where the zone holds none of its firms",
                          "group": "true on rolled-up rows of an umbrella industry (itself and its children); "
                                   "HHI and totals use the other rows only",
                          "area": "zones.area_km2, measured in EPSG:4549",
@@ -167,7 +212,7 @@ def analytics_zones(request: Request, principal: Principal = Depends(current_pri
 
 
 # -- hex bins --------------------------------------------------------------------------------------
-HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None)}
+HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None), "zone": (_zone_id, None)}
 
 
 # Count bands, so that maps with categorical styling (the /map overlay hook) can colour the cells.
@@ -179,7 +224,8 @@ def _band(count: int) -> str:
 
 
 def _hexbins(conn, params, show_output):
-    pts = data.enterprise_points(conn, params["plan_industry"])
+    _zone_filter(conn, params["zone"])
+    pts = data.enterprise_points(conn, params["plan_industry"], params["zone"])
     bins = hexbin.bin_points(pts["lon"], pts["lat"], params["resolution"], pts["employees"],
                              pts["output"] if show_output else None)
     features = []
@@ -205,7 +251,7 @@ def analytics_hexbins(request: Request, principal: Principal = Depends(current_p
 
 # -- hotspots --------------------------------------------------------------------------------------
 PUBLIC_PERMUTATIONS = (99, 199, 999, hotspots.DEFAULT_PERMUTATIONS)
-HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None),
+HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None), "zone": (_zone_id, None),
               "permutations": (int_in(99, 9999), hotspots.DEFAULT_PERMUTATIONS),
               "seed": (int_in(0, 2**31 - 1), hotspots.DEFAULT_SEED), "fdr": (choice(*hotspots.FDR_METHODS), "bh"),
               "variable": (choice("count", "employees"), "count"),
@@ -214,9 +260,11 @@ HOT_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None)
 
 def _hotspots(conn, params, show_output):
     res = params["resolution"]
-    pts = data.enterprise_points(conn, params["plan_industry"])
+    # With a zone, the study area is the zone (its cells and its firms) rather than the district.
+    outline = _zone_filter(conn, params["zone"]) or data.district_outline(conn)
+    pts = data.enterprise_points(conn, params["plan_industry"], params["zone"])
     bins = hexbin.bin_points(pts["lon"], pts["lat"], res, pts["employees"])
-    cells = hexbin.study_area_cells(data.district_outline(conn), res, bins.cells)
+    cells = hexbin.study_area_cells(outline, res, bins.cells)
     counts = np.zeros(cells.size)
     employees = np.zeros(cells.size)
     where = np.searchsorted(cells, bins.cells)
@@ -250,8 +298,9 @@ def _hotspots(conn, params, show_output):
                      "statistic": "Getis-Ord Gi* (z: analytic, as esda.G_Local star=True transform=B)",
                      "neighbourhood": "the cell and its k=1 H3 ring, binary weights; ring cells outside the study "
                                       "area are left out",
-                     "study_area": "every H3 cell whose centre lies in the district outline, plus any cell holding "
-                                   "an enterprise; empty cells count as zeros",
+                     "study_area": "every H3 cell whose centre lies in the district outline (with zone: in the "
+                                   "zone), plus any cell holding an enterprise counted; empty cells count as zeros",
+                     "firms": int(pts["lon"].size),
                      "p_value": "conditional randomisation (neighbours drawn from the other cells, x_i fixed), "
                                 "two-sided, fixed seed",
                      "synthetic": data.synthetic_summary(conn)}}
@@ -272,13 +321,15 @@ def analytics_hotspots(request: Request, principal: Principal = Depends(current_
 # -- density ---------------------------------------------------------------------------------------
 DENSITY_PARAMS = {"bandwidth": (_positive_metres, None), "cell": (_positive_metres, 250.0),
                   "weight": (choice("none", "employees"), "none"), "plan_industry": (_industry, None),
+                  "zone": (_zone_id, None),
                   "format": (choice("contours", "overlay", "png"), "contours"),
                   "levels": (int_in(1, 12), 5)}
 _PAD_M = 2000.0
 
 
 def _density(conn, params, show_output):
-    pts = data.enterprise_points(conn, params["plan_industry"])
+    outline = _zone_filter(conn, params["zone"])
+    pts = data.enterprise_points(conn, params["plan_industry"], params["zone"])
     if pts["lon"].size < 2:
         raise bad_request("a density surface needs at least two enterprises")
     x, y = lonlat_to_measure(pts["lon"], pts["lat"])
@@ -289,7 +340,7 @@ def _density(conn, params, show_output):
         bandwidth = params["bandwidth"] or density.scott_bandwidth(x, y, weights)
     except ValueError as exc:
         raise bad_request(str(exc)) from None
-    dx, dy = lonlat_to_measure(*_outline_bounds(conn))
+    dx, dy = lonlat_to_measure(*_outline_bounds(conn, outline))
     grid = density.make_grid((min(dx.min(), x.min()) - _PAD_M, min(dy.min(), y.min()) - _PAD_M,
                               max(dx.max(), x.max()) + _PAD_M, max(dy.max(), y.max()) + _PAD_M), params["cell"])
     surface = density.kde_grid(x, y, grid, bandwidth, weights)
@@ -314,8 +365,9 @@ def _to_geojson(geom) -> str:
     return shapely.to_geojson(shapely.set_precision(geom, 1e-6))
 
 
-def _outline_bounds(conn):
-    minx, miny, maxx, maxy = district_geometry(conn).bounds
+def _outline_bounds(conn, outline: dict | None = None):
+    """Corners of the district's (or the given outline's) bounding box, as lon and lat arrays."""
+    minx, miny, maxx, maxy = (shapely.geometry.shape(outline) if outline else district_geometry(conn)).bounds
     return np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy])
 
 
@@ -335,12 +387,22 @@ def analytics_density(request: Request, principal: Principal = Depends(current_p
 
 
 # -- plan targets ----------------------------------------------------------------------------------
+TARGET_PARAMS = {"plan_industry": (_industry, None), "zone": (_zone_id, None)}
+
+
 def _targets(conn, params, show_output):
-    firms, output_wan = data.industry_totals(conn)
-    total_output = sum(output_wan.values())
+    zone = params["zone"]
+    _zone_filter(conn, zone)
+    # Targets are the district's: a share is always of the whole district's output, and with a zone the
+    # figures are that zone's firms' contribution toward the district target.
+    firms, output_wan = data.industry_totals(conn, zone)
+    total_output = sum(data.industry_totals(conn)[1].values())
     synthetic = data.synthetic_summary(conn)
+    family = set(data.industry_family(params["plan_industry"])) if params["plan_industry"] else None
     out = []
     for t in TARGETS:
+        if family is not None and not family & set(t.plan_industries):
+            continue
         goal = implied_target(t)
         entry = {"id": t.id, "indicator_zh": t.indicator_zh, "indicator_en": t.indicator_en, "unit": t.unit,
                  "base": t.base, "base_year": t.base_year, "target": t.target, "target_year": TARGET_YEAR,
@@ -362,14 +424,19 @@ def _targets(conn, params, show_output):
             if current is not None and goal:
                 entry["progress"] = round(current / goal, 6)
             entry["status"] = "proxy from enterprise output_value" + (" (synthetic data)" if synthetic["synthetic"] else "")
+        entry["scope"] = "district" if zone is None else "zone"
         out.append(entry)
+    scope = ("the district's firms" if zone is None else
+             f"the firms in zone {zone} only: their contribution toward the district's target")
     return {"targets": out, "firms_per_industry": firms,
-            "meta": {"synthetic": synthetic, "units": {"output": "万元 in the table; 亿元 in targets (1 亿 = 10 000 万)"}}}
+            "meta": {"synthetic": synthetic, "scope": scope,
+                     "units": {"output": "万元 in the table; 亿元 in targets (1 亿 = 10 000 万)"}}}
 
 
-@router.get("/analytics/targets", summary="The plan's 2025 targets against current totals per plan industry")
+@router.get("/analytics/targets", summary="The plan's 2025 targets against current totals per plan industry",
+            openapi_extra=_openapi(TARGET_PARAMS))
 def analytics_targets(request: Request, principal: Principal = Depends(current_principal)):
-    params = parse_query(request, {})
+    params = parse_query(request, TARGET_PARAMS)
     value, meta = _run(request, principal, "targets", params, _targets)
     return JSONResponse({"targets": value["targets"], "firms_per_industry": value["firms_per_industry"],
                          "metadata": meta})

@@ -66,19 +66,37 @@ def check_industry(value: str | None):
     return value
 
 
-def _industry_filter(industry: str | None) -> tuple[str, dict]:
-    if industry is None:
-        return "", {}
-    return " WHERE plan_industry = ANY(:inds)", {"inds": industry_family(industry)}
+def _enterprise_filter(industry: str | None, zone: str | None) -> tuple[str, dict]:
+    """WHERE clause for one plan industry (with its children) and/or one zone (firms it contains)."""
+    terms, params = [], {}
+    if industry is not None:
+        terms.append("plan_industry = ANY(:inds)")
+        params["inds"] = industry_family(industry)
+    if zone is not None:
+        terms.append(":zone = ANY(zones)")
+        params["zone"] = zone
+    return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
 
-def enterprise_points(conn: Connection, industry: str | None = None) -> dict[str, np.ndarray]:
-    """lon, lat, employees, output of the enterprises (optionally one plan industry and its children)."""
-    where, params = _industry_filter(industry)
+def enterprise_points(conn: Connection, industry: str | None = None, zone: str | None = None) -> dict[str, np.ndarray]:
+    """lon, lat, employees, output of the enterprises (optionally of one plan industry and its children,
+    and/or inside one zone)."""
+    where, params = _enterprise_filter(industry, zone)
     rows = conn.execute(text(
         "SELECT ST_X(geom), ST_Y(geom), employees, output_value FROM enterprises" + where), params).all()
     arr = np.array(rows, dtype=float).reshape(-1, 4)
     return {"lon": arr[:, 0], "lat": arr[:, 1], "employees": arr[:, 2], "output": arr[:, 3]}
+
+
+def zone_names(conn: Connection) -> dict[str, tuple[str, str]]:
+    """{zone id: (name_zh, name_en)} of the current zones."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute(text("SELECT id, name_zh, name_en FROM zones ORDER BY rank, id"))}
+
+
+def zone_outline(conn: Connection, zone: str) -> dict | None:
+    """One zone's geometry as a GeoJSON mapping in WGS84, None when there is no such zone."""
+    row = conn.execute(text("SELECT ST_AsGeoJSON(geom, 7)::json FROM zones WHERE id = :id"), {"id": zone}).first()
+    return None if row is None else row[0]
 
 
 def tallies(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -97,10 +115,11 @@ def tallies(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     return zone, district
 
 
-def industry_totals(conn: Connection) -> tuple[dict[str, int], dict[str, float]]:
-    """Firms and output (万元) per plan industry ('other' for none), district-wide."""
+def industry_totals(conn: Connection, zone: str | None = None) -> tuple[dict[str, int], dict[str, float]]:
+    """Firms and output (万元) per plan industry ('other' for none), district-wide or inside one zone."""
+    where, params = _enterprise_filter(None, zone)
     rows = conn.execute(text("SELECT coalesce(plan_industry, 'other'), count(*), coalesce(sum(output_value), 0) "
-                             "FROM enterprises GROUP BY 1")).all()
+                             "FROM enterprises" + where + " GROUP BY 1"), params).all()
     return {r[0]: int(r[1]) for r in rows}, {r[0]: float(r[2]) for r in rows}
 
 
