@@ -16,7 +16,7 @@ from app.analytics import routes as analytics_routes
 from app.analytics import tiles as analytics_tiles
 from app.core import assets, auth, errors, health
 from app.core.cors import CorsMiddleware
-from app.core.db import database_url, make_engine
+from app.core.db import database_url, open_reads
 from app.core.guard import InputGuard
 from app.core.settings import Settings, load_settings
 from app.enterprises import routes as enterprise_routes
@@ -55,12 +55,12 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = make_engine(settings.database_url)
-        app.state.engine = engine
+        reads = open_reads(settings)  # the primary, and the read replica when DATABASE_READ_URL is set
+        app.state.engine, app.state.reads = reads.primary, reads
         try:
             yield
         finally:
-            engine.dispose()
+            reads.dispose()
 
     app = FastAPI(title="青浦区产业布局 Qingpu industrial layout", version="0.2.0",
                   description="OGC API – Features over Qingpu's layout (一核、一线、多组团), with editing, "

@@ -39,9 +39,10 @@ def main() -> None:
     indexed = TestClient(create_app(url))
     plain_app = create_app(url)
     # A separate engine for the baseline: the URL differs only by a query flag, so it is its own pool.
-    from app.core.db import engine_for
+    from app.core.db import Reads, engine_for
 
     plain_app.state.engine = engine_for(url + "?application_name=bench_noindex")
+    plain_app.state.reads = Reads(plain_app.state.engine)
 
     @event.listens_for(plain_app.state.engine, "connect")
     def _no_index(dbapi_conn, _):

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.analytics import store as data
 from app.core.assets import CHART_JS, LEAFLET_CSS, LEAFLET_JS
 from app.core.auth import Principal, current_principal
+from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.http import templates
 from app.core.params import choice, int_in, parse_query
@@ -113,7 +114,7 @@ def _run(request: Request, principal: Principal, endpoint: str, params: dict, co
     least, output_role = _enterprise_roles()
     principal.require(least)  # the same role rules as the enterprise items
     show_output = role_allows(principal.role, output_role)
-    engine = request.app.state.engine
+    engine = reader(request, principal)
     # One snapshot for the version counters and the data, so a result is never filed under a version
     # older than the rows it was computed from (writers bump the counter in the same transaction).
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:

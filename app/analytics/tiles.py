@@ -34,6 +34,7 @@ from app.analytics.routes import (
 )
 from app.core.auth import Principal, current_principal
 from app.core.cache import LruCache
+from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.http import base_url, etag_for, not_modified
 from app.core.params import parse_query
@@ -158,7 +159,7 @@ def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal =
     resolution = params["resolution"] or resolution_for_zoom(zi)
     industry = params["plan_industry"]
     tiles, binnings = _caches(request.app)
-    engine = request.app.state.engine
+    engine = reader(request, principal)
     # One snapshot: the version that keys the cache and the rows binned under it.
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         version = data.versions(conn)["enterprises"]

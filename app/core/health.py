@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.db import caught_up
 from app.core.errors import Problem
 from app.core.migrate import current_revision, head_revision
+from app.core.store import all_data_versions, replay_status
 
 router = APIRouter(tags=["operations"])
 RETRY_AFTER_SECONDS = 5
@@ -29,4 +31,21 @@ def ready(request: Request):
         raise _not_ready("the database cannot be reached (or has no schema); retry shortly")
     if current != head_revision():
         raise _not_ready(f"the database schema is at {current}, the code expects {head_revision()}: run `qingpu db upgrade`")
-    return {"status": "ready", "database": "reachable", "migration": current}
+    body = {"status": "ready", "database": "reachable", "migration": current}
+    reads = request.app.state.reads
+    if reads.replica is not None:  # a replica that is down is reported, not fatal: the primary serves reads
+        body["replica"] = _replica(reads)
+    return body
+
+
+def _replica(reads) -> dict:
+    try:
+        with reads.replica.connect() as conn:
+            status, replayed = replay_status(conn), all_data_versions(conn)
+        with reads.primary.connect() as conn:
+            wanted = all_data_versions(conn)
+    except SQLAlchemyError:
+        return {"reachable": False, "reads": "from the primary until the replica answers"}
+    at = status["replayed_at"]
+    return {"reachable": True, "standby": status["standby"], "last_replayed_commit": at.isoformat() if at else None,
+            "caught_up": caught_up(replayed, wanted)}

@@ -94,7 +94,7 @@ class LocalCluster:
         return subprocess.run(args, capture_output=True, text=True, **kw)
 
     def _psql(self, sql: str, dbname: str = "postgres") -> str:
-        res = self._as_owner([str(_pg_bindir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port),
+        res = self._as_owner([str(_pg_bindir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-w",
                               "-U", "postgres", "-d", dbname, "-Atqc", sql])
         if res.returncode != 0:
             raise LocalDbError(f"psql failed: {res.stderr.strip()}")
@@ -109,6 +109,15 @@ class LocalCluster:
                              capture_output=True)
         return res.returncode == 0
 
+    def serves_this_cluster(self) -> bool:
+        """Whether the PostgreSQL answering on our port runs from our data folder (and not, say, another
+        checkout's cluster or a system one that happens to use the port)."""
+        try:
+            served = self._psql("SHOW data_directory")
+        except LocalDbError:  # it does not even let our superuser in: not ours
+            return False
+        return Path(served).resolve() == self.data_dir
+
     def init(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
@@ -122,6 +131,7 @@ class LocalCluster:
         # is the only one who can reach the data folder anyway); the app's role needs one.
         hba = self.data_dir / "pg_hba.conf"
         hba.write_text("local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                       "host replication postgres 127.0.0.1/32 trust\n"
                        "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n")
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
@@ -134,9 +144,10 @@ class LocalCluster:
         if res.returncode != 0 and not self.running():
             raise LocalDbError(f"could not start PostgreSQL (see {self.log_file}): {res.stderr.strip()}")
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`immediate` skips the shutdown checkpoint: for throw-away clusters)."""
         if self.initialized() and self.running():
-            self._as_owner([str(_pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+            self._as_owner([str(_pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"])
 
     def ensure_database(self, dbname: str = DB_NAME) -> None:
         if not self.password_file.exists():
@@ -153,6 +164,9 @@ class LocalCluster:
 
     def ensure_running(self, dbname: str = DB_NAME) -> str:
         """Initialise, start and provision the cluster as needed; return the database URL."""
+        if self.running() and not self.serves_this_cluster():
+            raise LocalDbError(f"another PostgreSQL answers on 127.0.0.1:{self.port}, not the cluster in "
+                               f"{self.data_dir}: stop it, or set QINGPU_PG_PORT to a free port")
         if not self.initialized():
             self.init()
         if not self.running():
@@ -163,3 +177,23 @@ class LocalCluster:
                 time.sleep(0.1)
         self.ensure_database(dbname)
         return self.url(dbname)
+
+    def standby_at(self, root: Path, port: int) -> "LocalCluster":
+        """A hot standby of this (running) cluster in `root`, to listen on `port`: pg_basebackup -R copies
+        the data and writes standby.signal and primary_conninfo, so once started it streams from here.
+        Not started; the app's role and password are those of the primary (they are replicated)."""
+        standby = LocalCluster(root=root, port=port)
+        root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres", "postgres")
+        res = self._as_owner([str(_pg_bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port),
+                              "-U", "postgres", "-w", "-D", str(standby.data_dir), "-R", "-X", "stream",
+                              "-c", "fast"])
+        if res.returncode != 0:
+            raise LocalDbError(f"pg_basebackup failed: {res.stderr.strip()}")
+        with open(standby.data_dir / "postgresql.conf", "a") as conf:
+            conf.write(f"\n# a hot standby of the cluster on port {self.port}\nport = {port}\nhot_standby = on\n")
+        if self.password_file.exists():
+            shutil.copyfile(self.password_file, standby.password_file)
+            standby.password_file.chmod(0o600)
+        return standby

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
 
     # A PostGIS database; when unset the project runs its own cluster under var/pg.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # A streaming replica (hot standby) of that database for reads; see app.core.db.reader.
+    database_read_url: str | None = Field(default=None, validation_alias="DATABASE_READ_URL")
     home: Path = Field(default=PROJECT_ROOT, validation_alias="QINGPU_HOME")
     local_pg_port: int = Field(default=54329, validation_alias="QINGPU_PG_PORT")
     # Signing key for bearer tokens; when unset, the database's own key (table signing_key) is used.

@@ -92,6 +92,18 @@ def data_versions(conn: Connection, collections) -> dict[str, int]:
     return {c: found.get(c, 0) for c in collections}
 
 
+def all_data_versions(conn: Connection) -> dict[str, int]:
+    """Every collection's counter (the table is a handful of rows): what a replica is compared on."""
+    return {c: int(v) for c, v in conn.execute(text("SELECT collection, version FROM data_versions"))}
+
+
+def replay_status(conn: Connection) -> dict:
+    """On a standby: whether it is one, and when the last transaction it replayed was committed."""
+    standby, replayed_at = conn.execute(text(
+        "SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp()")).one()
+    return {"standby": bool(standby), "replayed_at": replayed_at}
+
+
 def data_version(conn: Connection, collection: str) -> int:
     return data_versions(conn, [collection])[collection]
 

@@ -32,6 +32,7 @@ from starlette.background import BackgroundTask
 
 from app.core.auth import Principal, current_principal
 from app.core.cells import safe_cell
+from app.core.db import reader
 from app.core.errors import bad_request
 from app.ogc.access import visible_layer
 from app.ogc.features import iter_rows, jsonable
@@ -95,7 +96,7 @@ def export(collection_id: str, request: Request, principal: Principal = Depends(
         raise bad_request(f"format '{fmt}' is not offered; use one of {', '.join(FORMATS)}")
     parsed = parse_items(request, layer, principal.role, extra={"format"}, default_limit=None, max_limit=None)
     media, ext = FORMATS[fmt]
-    engine = request.app.state.engine
+    engine = reader(request, principal)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(layer, ext)}"',
                "Content-Crs": f"<{parsed.query.crs.uri}>",
                "Cache-Control": "private, no-store" if principal.name else "no-cache"}

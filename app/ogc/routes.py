@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.core.auth import Principal, current_principal
+from app.core.db import reader
 from app.core.errors import not_found
 from app.core.http import base_url, templates, wants_html
 from app.ogc.access import visible_layer, visible_layers
@@ -149,7 +150,7 @@ def _collection_doc(request: Request, layer: Layer, bbox: list[float] | None, in
 @router.get("/collections", summary="Collections")
 def collections(request: Request, principal: Principal = Depends(current_principal)):
     check_params(request, {"f"})
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         docs = [_collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
                 for layer in visible_layers(principal.role)]
     root = base_url(request)
@@ -163,7 +164,7 @@ def collections(request: Request, principal: Principal = Depends(current_princip
 def collection(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
     check_params(request, {"f"})
     layer = visible_layer(collection_id, principal)
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         doc = _collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
     return _render(request, "collection.html", doc)
 
@@ -200,7 +201,7 @@ def items(collection_id: str, request: Request, principal: Principal = Depends(c
     parsed = parse_items(request, layer, principal.role, extra={"f"}, default_limit=50 if fmt == "html" else 100,
                          max_limit=max_limit)
     q = parsed.query
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         page = fetch_items(conn, layer, parsed.fields, q)
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
     if fmt == "csv":
@@ -244,7 +245,7 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
     crs = output_crs(request)
     as_of = parse_as_of(request.query_params["asOf"]) if "asOf" in request.query_params else None
     fields = layer.fields_for(principal.role)
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         feature = fetch_item(conn, layer, fields, fid, crs, as_of)
     if feature is None:
         raise not_found(f"no feature '{fid}' in collection '{collection_id}'")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from app.core.auth import Principal, current_principal
+from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.params import check_params, int_param
 from app.ogc.features import search_names
@@ -27,7 +28,7 @@ def search(request: Request, principal: Principal = Depends(current_principal)):
         raise bad_request("q is longer than 100 characters")
     limit = int_param(request, "limit", 10, 1, 50)
     found = []  # (rank, feature)
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         for layer_id in SEARCH_LAYERS:
             layer = LAYERS.get(layer_id)
             if layer is None or not role_allows(principal.role, layer.least_role):

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.auth import Principal, current_principal
 from app.core.cache import LruCache
+from app.core.db import reader
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
@@ -129,7 +130,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     field_keys = {layer.id: tuple(f.name for f in tile_fields(layer, role)) for layer in layers}
     cache_control = "public, no-cache" if public_view else "private, no-cache"
     cache, grids = app_caches(request.app)
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         versions = data_versions(conn, [layer.id for layer in layers]) if layers else {}
         etag = etag_for(z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries)
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}

@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.engine import Connection
 
 from app.core.auth import Principal, current_principal
+from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.settings import Settings
 from app.ogc.features import ItemQuery, fetch_items
@@ -81,7 +82,7 @@ def public_map(request: Request, principal: Principal = Depends(current_principa
     mode = request.query_params.get("enterprises")
     if mode not in (None, "cluster", "tiles"):
         raise bad_request(f"enterprises must be cluster or tiles; got '{mode}'")
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         replace, note = None, ""
         if raw is not None:  # the zones as they stood then (towns, routes and stations are current)
             when = parse_as_of(raw)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from app.core.auth import Principal, requires
+from app.core.db import reader
 from app.core.errors import Problem, bad_request, not_found
 from app.core.http import templates
 from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
@@ -69,11 +70,12 @@ class SharedIn(BaseModel):
 
 @router.post("/sites/search", summary="Rank sites for an investor: constraints, weighted criteria, explanations")
 def search(body: SearchIn, request: Request, _p: Principal = Depends(STAFF)):
-    return run_search(request.app.state.engine, body)
+    return run_search(reader(request, _p), body, request.app.state.engine)
 
 
-def _ranked(request: Request, search: SearchIn, ids: list[str] | None) -> list[dict]:
-    result = run_search(request.app.state.engine, search.model_copy(update={"limit": EXPORT_LIMIT, "sensitivity": False}))
+def _ranked(request: Request, principal: Principal, search: SearchIn, ids: list[str] | None) -> list[dict]:
+    result = run_search(reader(request, principal), search.model_copy(update={"limit": EXPORT_LIMIT, "sensitivity": False}),
+                        request.app.state.engine)
     ranked = result["results"]
     if ids is None:
         return ranked
@@ -87,7 +89,7 @@ def _ranked(request: Request, search: SearchIn, ids: list[str] | None) -> list[d
 
 @router.post("/sites/export", summary="The shortlist as CSV (UTF-8 with BOM) or GeoPackage")
 def export(body: ExportIn, request: Request, _p: Principal = Depends(STAFF)):
-    rows = _ranked(request, body.search, body.ids)
+    rows = _ranked(request, _p, body.search, body.ids)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
     if body.format == "csv":
         return Response(shortlist_csv(rows), media_type="text/csv; charset=utf-8",
@@ -98,11 +100,11 @@ def export(body: ExportIn, request: Request, _p: Principal = Depends(STAFF)):
 
 @router.post("/sites/brief", response_class=HTMLResponse, summary="A printable one-page brief of a ranked site")
 def brief(body: BriefIn, request: Request, principal: Principal = Depends(STAFF)):
-    rows = _ranked(request, body.search, None)
+    rows = _ranked(request, principal, body.search, None)
     site = next((r for r in rows if r["id"] == body.site_id), None)
     if site is None:
         raise not_found(f"site {body.site_id} is not among the ranked results of this search")
-    with request.app.state.engine.connect() as conn:
+    with reader(request, principal).connect() as conn:
         svg = brief_map(conn, site)
     return templates.TemplateResponse(request, "sites_brief.html", {
         "site": site, "svg": svg, "kinds": SITE_KINDS, "uses": LAND_USES, "availability": AVAILABILITY,
@@ -140,7 +142,7 @@ def run_saved(search_id: int, request: Request, principal: Principal = Depends(S
     if row is None:
         raise not_found(f"no saved search {search_id}")
     body = SearchIn.model_validate(row[1] if isinstance(row[1], dict) else json.loads(row[1]))
-    result = run_search(request.app.state.engine, body)
+    result = run_search(reader(request, principal), body, request.app.state.engine)
     result["saved_search"] = {"id": search_id, "name": row[0]}
     return result
 
@@ -171,7 +173,7 @@ def delete_saved(search_id: int, request: Request, principal: Principal = Depend
 
 @router.get("/sites/finder", response_class=HTMLResponse, summary="The site finder page for investment staff")
 def finder(request: Request):
-    with request.app.state.engine.connect() as conn:
+    with reader(request).connect() as conn:
         zones = zone_table(conn)
     return templates.TemplateResponse(request, "sites_finder.html", {
         "zones": zones, "industries": PLAN_INDUSTRIES, "uses": LAND_USES, "availability": AVAILABILITY,

@@ -136,8 +136,14 @@ def _refine(counts: NeighbourCounts, raw: dict, cand: dict, criteria, limit: int
                overtake_floor)
 
 
-def run_search(engine: Engine, body: SearchIn) -> dict:
+def run_search(engine: Engine, body: SearchIn, primary: Engine | None = None) -> dict:
+    """Run a search on `engine`; when that is a read replica (`primary` given and different), the sites'
+    layout-derived columns must be current there, else the search runs on the primary, which refreshes them."""
     started = time.perf_counter()
+    if primary is not None and engine is not primary:
+        with engine.connect() as conn:
+            if q.derived_stale(conn):
+                engine = primary
     with engine.begin() as conn:
         refreshed = q.refresh_derived(conn)
         zones = q.zone_table(conn)

@@ -63,6 +63,15 @@ def lock_sites(conn: Connection) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
 
 
+def derived_stale(conn: Connection, fp: str | None = None) -> bool:
+    """Whether any site's layout-derived columns predate the current layout (a read: runs on a replica)."""
+    fp = layout_fingerprint(conn) if fp is None else fp
+    # three index probes (sites_layout_stamp_idx) instead of a scan of every site
+    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM sites WHERE layout_stamp IS NULL) "
+                             "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp < :fp) "
+                             "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp)"), {"fp": fp}).scalar_one()
+
+
 def refresh_derived(conn: Connection) -> int:
     """Recompute the layout-derived columns of stale sites; returns how many rows changed.
 
@@ -70,11 +79,7 @@ def refresh_derived(conn: Connection) -> int:
     zone holding most of its inside point), so every site has one unambiguous answer.
     """
     fp = layout_fingerprint(conn)
-    # three index probes (sites_layout_stamp_idx) instead of a scan of every site
-    stale = conn.execute(text("SELECT EXISTS (SELECT 1 FROM sites WHERE layout_stamp IS NULL) "
-                              "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp < :fp) "
-                              "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp)"), {"fp": fp}).scalar_one()
-    if not stale:
+    if not derived_stale(conn, fp):
         return 0
     lock_sites(conn)
     conn.execute(text("SET LOCAL jit = off"))  # its compile time exceeds what it saves on these plans
