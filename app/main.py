@@ -24,8 +24,10 @@ from app.ogc import exports, search, tiles, tilesets
 from app.ogc import routes as features_routes
 from app.ogc.openapi import openapi_document
 from app.pages import routes as page_routes
+from app.reference import routes as reference_routes
 from app.sites import routes as site_routes
 from app.zones import routes as zone_routes
+from app.zones import upload as zone_upload
 from web import STATIC_DIR
 
 # Every router of the service, in the order their paths are matched.
@@ -35,6 +37,8 @@ ROUTERS = (
     page_routes.router,
     features_routes.router,
     zone_routes.router,
+    zone_upload.router,
+    reference_routes.router,
     tiles.router,
     tilesets.router,
     exports.router,

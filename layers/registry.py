@@ -88,6 +88,7 @@ FIELD_TITLES_EN = {
     "primary_zone": "Primary zone", "primary_reason": "Primary zone reason", "employees": "Employees",
     "output_value": "Output (10,000 yuan)", "established": "Established", "precision": "Location precision",
     "source_crs": "Source coordinate system", "synthetic": "Demo data", "address": "Address", "note": "Note",
+    "layer": "Reference layer", "layer_title": "Layer title", "properties": "Attributes from the file",
 }
 # Coded values in words (Chinese, English), by (field, value).
 VALUE_WORDS = {
@@ -98,6 +99,8 @@ VALUE_WORDS = {
     ("mode", "highway"): ("公路", "highway"), ("mode", "avenue"): ("大道", "avenue"),
     ("precision", "exact"): ("精确", "exact"), ("precision", "address"): ("按地址", "by address"),
     ("precision", "town"): ("按镇街", "by town"),
+    ("kind", "road"): ("道路", "road"), ("kind", "river"): ("河道", "river"), ("kind", "parcel"): ("地块", "parcel"),
+    ("kind", "plot"): ("控规地块", "regulatory plot"), ("kind", "other"): ("其他", "other"),
 }
 
 # Extra GeoJSON overlays of the public map (analytics and the like), declared here like the layers
@@ -233,3 +236,34 @@ register(Layer(
     style={"by": "availability", "colors": {"available": "#1a9850", "negotiating": "#fdae61", "reserved": "#bdbdbd"},
            "weight": 1, "fillOpacity": 0.5},
     min_zoom=11))
+
+
+# Reference layers (`qingpu import reference`): roads, rivers, parcels and 控规 plots a planner draws and
+# snaps against. Planners only (they may be licensed or internal data). One table, two collections by
+# dimension, since a collection has one geometry type; `layer` names the imported layer.
+REFERENCE_KINDS = ("road", "river", "parcel", "plot", "other")
+REFERENCE_COLOURS = {"road": "#8c6d31", "river": "#3182bd", "parcel": "#969696", "plot": "#ad494a",
+                     "other": "#636363"}
+
+
+def _reference_fields() -> tuple[Field, ...]:
+    return (Field("layer", "string", "图层"), Field("layer_title", "string", "图层名称"), Field("kind", "string", "类型"),
+            Field("name", "string", "名称"),
+            Field("properties", "string", "原文件属性 (JSON)", sql="t.properties::text", queryable=False))
+
+
+register(Layer(
+    "reference_lines", "参考线", "Reference lines",
+    "Lines of the planners' reference layers (roads, rivers…) imported with `qingpu import reference`; "
+    "`layer` names the layer (see /reference-layers). Planners only.",
+    "reference_lines", "MultiLineString", _reference_fields(), least_role="planner",
+    label_zh="name", label_en="name", order_by="t.layer, t.id", tile_fields=("layer", "kind", "name"),
+    style={"by": "kind", "colors": REFERENCE_COLOURS, "weight": 1.5, "opacity": 0.9}))
+
+register(Layer(
+    "reference_areas", "参考面", "Reference areas",
+    "Polygons of the planners' reference layers (parcels, 控规 plots, water bodies…) imported with "
+    "`qingpu import reference`; `layer` names the layer (see /reference-layers). Planners only.",
+    "reference_areas", "MultiPolygon", _reference_fields(), least_role="planner",
+    label_zh="name", label_en="name", order_by="t.layer, t.id", tile_fields=("layer", "kind", "name"),
+    style={"by": "kind", "colors": REFERENCE_COLOURS, "weight": 1, "fillOpacity": 0.08}))

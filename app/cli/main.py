@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from app.cli.common import CRS_CHOICES, CliError, cli_database_url, cli_engine
 from app.cli.enterprises import run_demo_load, run_import
+from app.cli.reference import add_reference_commands
 from app.cli.sites import add_site_commands
 from app.core.localdb import LocalCluster
 from app.core.migrate import upgrade
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_assign.set_defaults(func=cmd_check_assignments)
 
     add_site_commands(imp_sub, demo_sub)
+    add_reference_commands(sub, imp_sub)
     return parser
 
 

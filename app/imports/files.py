@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,9 @@ import pyogrio
 from charset_normalizer import from_bytes
 from openpyxl import load_workbook
 
+from gis.crs import MEASURE_EPSG, geometry_to_wgs84
 from gis.enterprise_rows import Rejection, canonical_column
+from gis.towns_check import looks_like_degrees
 
 CSV_ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
 
@@ -224,3 +228,89 @@ def read_geofile(path: Path):
     if frame.empty:
         raise ImportFileError(f"{path.name} holds no features")
     return frame
+
+
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def read_uploaded_geofile(parts: list[tuple[str, bytes]]):
+    """A GeoDataFrame of uploaded files: one GeoJSON or GeoPackage, a Shapefile's parts (.shp, .shx,
+    .dbf, .prj) sent together, or a .zip holding either. Read from a private temporary folder;
+    member paths inside a zip are reduced to their file names (no path escapes the folder)."""
+    with tempfile.TemporaryDirectory(prefix="qingpu-upload-") as tmp:
+        folder = Path(tmp)
+        names = []
+        for filename, data in parts:
+            name = Path(filename or "upload").name
+            if name.lower().endswith(".zip"):
+                try:
+                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                        for member in archive.infolist():
+                            inner = Path(member.filename).name
+                            if member.is_dir() or not inner or Path(inner).suffix.lower() not in \
+                                    GEO_SUFFIXES + SHAPEFILE_PARTS:
+                                continue
+                            if member.file_size > 256 * 2**20:
+                                raise ImportFileError(f"{inner} in {name} is too large")
+                            (folder / inner).write_bytes(archive.read(member))
+                            names.append(inner)
+                except zipfile.BadZipFile:
+                    raise ImportFileError(f"{name} is not a readable .zip archive") from None
+            else:
+                (folder / name).write_bytes(data)
+                names.append(name)
+        mains = [n for n in names if Path(n).suffix.lower() in GEO_SUFFIXES]
+        if len(mains) != 1:
+            found = ", ".join(names) or "nothing"
+            raise ImportFileError(f"send one GeoJSON, GeoPackage or Shapefile (with its .shx, .dbf and .prj, or all "
+                                  f"in a .zip); got {found}")
+        main = folder / mains[0]
+        if main.suffix.lower() == ".shp":
+            missing = [s for s in (".shx", ".dbf") if not main.with_suffix(s).exists()
+                       and not main.with_suffix(s.upper()).exists()]
+            if missing:
+                raise ImportFileError(f"the Shapefile {main.name} needs its {' and '.join(missing)} part(s) too "
+                                      f"(send them together, or zip them)")
+        return read_geofile(main)
+
+
+# --crs values of files with geometries: the lon/lat systems of every import plus Qingpu's projected
+# CGCS2000 zone (EPSG:4549, metres).
+GEO_CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09", "epsg4549")
+
+
+def frame_to_lonlat(frame, crs: str | None):
+    """(the frame reprojected to lon/lat, its geometries in WGS84, the source system to record).
+
+    A declared projected system (a .prj, a GeoPackage's SRS, e.g. EPSG:4549) is reprojected;
+    without one the coordinates are read as `crs` says (default wgs84). GCJ-02 / BD-09 lon/lat are
+    converted. CGCS2000 and WGS84 differ by centimetres: only the projection changes, never the datum.
+    ImportFileError when the coordinates are not lon/lat after that (a missing or wrong system)."""
+    if crs is not None and crs not in GEO_CRS_CHOICES:
+        raise ImportFileError(f"crs must be one of {', '.join(GEO_CRS_CHOICES)}; got '{crs}'")
+    declared = None
+    if frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        declared = f"EPSG:{epsg}" if epsg else frame.crs.name
+    projected = frame.crs is not None and not frame.crs.is_geographic
+    if crs == "epsg4549":
+        if projected and frame.crs.to_epsg() != MEASURE_EPSG:
+            raise ImportFileError(f"the file declares {declared}, but crs says EPSG:{MEASURE_EPSG}; "
+                                  f"leave crs out to use the file's own system")
+        frame = frame.set_crs(MEASURE_EPSG, allow_override=True)
+        projected, declared = True, f"EPSG:{MEASURE_EPSG}"
+    if projected:
+        datum = frame.crs.datum.name if frame.crs.datum else ""
+        frame = frame.to_crs(4490 if "2000" in datum else 4326)
+        source = declared
+    else:
+        source = crs or ("cgcs2000" if declared == "EPSG:4490" else "wgs84")
+    bounds = frame.total_bounds
+    if not looks_like_degrees(bounds):
+        raise ImportFileError(f"coordinates are not longitude/latitude (bounds {', '.join(f'{v:.0f}' for v in bounds)}) "
+                              f"and the file declares no coordinate system: give crs epsg4549 for "
+                              f"CGCS2000 / 3-degree GK CM 120E metres")
+    geoms = list(frame.geometry)
+    if not projected and crs in ("gcj02", "bd09"):
+        geoms = [geometry_to_wgs84(g, crs) if g is not None and not g.is_empty else g for g in geoms]
+    return frame, geoms, source

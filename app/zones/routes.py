@@ -60,10 +60,21 @@ def _dry_run(request: Request) -> bool:
     return raw == "true"
 
 
+def _details(request: Request) -> bool:
+    """details=true adds what the editor draws: gained and lost areas, each moving enterprise, overlaps."""
+    raw = request.query_params.get("details", "false").lower()
+    if raw not in ("true", "false"):
+        raise bad_request("details must be true or false")
+    return raw == "true"
+
+
 def _check_params(request: Request, allowed: set[str]) -> None:
+    allowed = allowed | {"details"} if "dryRun" in allowed else allowed
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise bad_request(f"unknown query parameter(s): {', '.join(unknown)}")
+    if "details" in allowed:
+        _details(request)
 
 
 def _geometry(body: dict, required: bool):
@@ -147,7 +158,8 @@ def create_zone(request: Request, raw: bytes = Depends(request_body), principal:
     attrs = _attributes(props, DEFAULTS)
     geom = _geometry(body, required=True)
     comment = _comment(request, body)
-    res = _run(request, lambda conn: apply_change(conn, "create", zone_id, principal.name, comment, attrs, geom))
+    res = _run(request, lambda conn: apply_change(conn, "create", zone_id, principal.name, comment, attrs, geom,
+                                                  details=_details(request)))
     if not _dry_run(request):
         res.status_code = 201
         res.headers["Location"] = f"{str(request.base_url).rstrip('/')}/collections/zones/items/{zone_id}"
@@ -177,7 +189,7 @@ def _replace_or_update(zone_id: str, request: Request, raw: bytes, principal: Pr
         attrs = _attributes(props, {**base, "target_industries": list(base["target_industries"])})
         geom = geom_in if geom_in is not None else state.geom
         return apply_change(conn, "update", zone_id, principal.name, comment, attrs, geom,
-                            if_match=request.headers.get("if-match"))
+                            if_match=request.headers.get("if-match"), details=_details(request))
     return _run(request, change)
 
 
@@ -199,7 +211,8 @@ def delete_zone(zone_id: str, request: Request, principal: Principal = Depends(p
     _require_if_match(request, zone_id)
     comment = _comment(request, None)
     return _run(request, lambda conn: apply_change(conn, "delete", zone_id, principal.name, comment,
-                                                   if_match=request.headers.get("if-match")))
+                                                   if_match=request.headers.get("if-match"),
+                                                   details=_details(request)))
 
 
 @router.post("/collections/zones/items/{zone_id}/rollback", summary="Roll a zone back to a version (planner)")
@@ -218,7 +231,8 @@ def rollback_zone(zone_id: str, request: Request, raw: bytes = Depends(request_b
     comment = _comment(request, body)
     return _run(request, lambda conn: apply_change(conn, "rollback", zone_id, principal.name,
                                                    f"{comment} (rollback to version {version})",
-                                                   if_match=request.headers.get("if-match"), rollback_to=version))
+                                                   if_match=request.headers.get("if-match"), rollback_to=version,
+                                                   details=_details(request)))
 
 
 # Who edited is planner-only, as updated_by is everywhere else (layers.registry).

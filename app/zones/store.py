@@ -148,7 +148,7 @@ def _write(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry, vers
 
 def apply_change(conn: Connection, action: str, zone_id: str, author: str, comment: str,
                  attrs: dict | None = None, geom: BaseGeometry | None = None, if_match: str | None = None,
-                 rollback_to: int | None = None) -> dict:
+                 rollback_to: int | None = None, details: bool = False) -> dict:
     """Create, update, delete or roll back a zone inside the caller's transaction.
 
     Returns the impact: area before/after and the enterprises that enter or leave zones or
@@ -189,10 +189,75 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
     moved = reassign_changed_area(conn, before.wkb if before is not None else None,
                                   after.wkb if after is not None else None, zone_id=zone_id)
     bump_version(conn, "zones", "enterprises")
-    return {"zone": zone_id, "action": action,
-            "version": after_row.version if after_row else state.version + 1,
-            "etag": etag(zone_id, after_row.version) if after_row else None,
-            "area": area_change(before, after), "enterprises": moved}
+    impact = {"zone": zone_id, "action": action,
+              "version": after_row.version if after_row else state.version + 1,
+              "etag": etag(zone_id, after_row.version) if after_row else None,
+              "area": area_change(before, after), "enterprises": moved}
+    if details:
+        kind = (after_row or state).attrs["kind"]
+        impact["details"] = impact_details(conn, zone_id, kind, before, after, moved)
+    return impact
+
+
+# -- what a change does, for the editor's preview ----------------------------------------------------
+MOVES_LISTED = 5000  # enterprises named in a preview; the counts stay complete
+OVERLAP_NOTICE_KM2 = 0.01  # growth of an overlap between two clusters worth a warning (digitising noise below)
+
+
+def impact_details(conn: Connection, zone_id: str, kind: str, before: BaseGeometry | None,
+                   after: BaseGeometry | None, moved: dict) -> dict:
+    """Inside the change's transaction, after it was written: the gained and lost areas (GeoJSON),
+    each moving enterprise by name with its position and its zones and primary zone before → after,
+    the zone's members before and after, and overlaps with other clusters that grew."""
+    empty = "SRID=4326;MULTIPOLYGON EMPTY"
+    params = {"b": before.wkb if before is not None else None, "a": after.wkb if after is not None else None,
+              "id": zone_id}
+    row = conn.execute(text(f"""
+        WITH g AS (SELECT coalesce(ST_SetSRID(ST_GeomFromWKB(:b), 4326), '{empty}'::geometry) b,
+                          coalesce(ST_SetSRID(ST_GeomFromWKB(:a), 4326), '{empty}'::geometry) a)
+        SELECT ST_AsGeoJSON(ST_Difference(a, b), 7), ST_AsGeoJSON(ST_Difference(b, a), 7) FROM g""",
+                            ), params).one()
+    names = dict(conn.execute(text("SELECT id, name_zh FROM zones")).all())
+    entered, left = moved.get("entered", {}), moved.get("left", {})
+    primary = {c["uscc"]: c for c in moved.get("primary_changed", [])}
+    ids = sorted({u for lst in (*entered.values(), *left.values()) for u in lst} | set(primary))
+    rows = conn.execute(text(
+        "SELECT uscc, name, ST_X(geom), ST_Y(geom), zones, primary_zone FROM enterprises "
+        "WHERE uscc = ANY(CAST(:ids AS text[])) ORDER BY uscc LIMIT :n"),
+        {"ids": ids, "n": MOVES_LISTED}).all()
+    gained_by = {u: z for z, lst in entered.items() for u in lst}
+    lost_by = {u: z for z, lst in left.items() for u in lst}
+    firms = []
+    for uscc, name, lon, lat, zones_now, primary_now in rows:
+        now = list(zones_now or ())
+        was = sorted((set(now) - {z for z, lst in entered.items() if uscc in lst})
+                     | {z for z, lst in left.items() if uscc in lst})
+        change = primary.get(uscc)
+        firms.append({"uscc": uscc, "name": name, "lon": lon, "lat": lat, "zones_before": was, "zones_after": sorted(now),
+                      "primary_before": change["from"] if change else primary_now,
+                      "primary_after": change["to"] if change else primary_now,
+                      "reason": change["reason"] if change else None,
+                      "direction": "in" if uscc in gained_by and uscc not in lost_by else
+                                   "out" if uscc in lost_by and uscc not in gained_by else "both"
+                                   if uscc in gained_by else "primary"})
+    members_after = conn.execute(text("SELECT count(*) FROM enterprises WHERE :id = ANY(zones)"),
+                                 {"id": zone_id}).scalar_one()
+    members_before = members_after - len(entered.get(zone_id, ())) + len(left.get(zone_id, ()))
+    overlaps = []
+    if kind == "cluster":
+        for other, other_name, before_km2, after_km2 in conn.execute(text(f"""
+                WITH g AS (SELECT coalesce(ST_SetSRID(ST_GeomFromWKB(:b), 4326), '{empty}'::geometry) b,
+                                  coalesce(ST_SetSRID(ST_GeomFromWKB(:a), 4326), '{empty}'::geometry) a)
+                SELECT z.id, z.name_zh, ST_Area(ST_Transform(ST_Intersection(z.geom, g.b), 4549)) / 1e6,
+                       ST_Area(ST_Transform(ST_Intersection(z.geom, g.a), 4549)) / 1e6
+                FROM zones z, g WHERE z.kind = 'cluster' AND z.id <> :id AND (z.geom && g.a OR z.geom && g.b)
+                ORDER BY z.id"""), params):
+            if after_km2 - before_km2 > OVERLAP_NOTICE_KM2:
+                overlaps.append({"zone": other, "name_zh": other_name, "before_km2": round(before_km2, 4),
+                                 "after_km2": round(after_km2, 4)})
+    return {"gained": json.loads(row[0]), "lost": json.loads(row[1]), "enterprises": firms,
+            "listed": len(firms), "moving": len(ids), "members_before": members_before, "members_after": members_after,
+            "new_overlaps": overlaps, "zone_names": names}
 
 
 # -- history --------------------------------------------------------------------------------------
