@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.analytics import chains as analytics_chains
 from app.analytics import routes as analytics_routes
 from app.analytics import tiles as analytics_tiles
 from app.core import assets, auth, errors, health
@@ -46,6 +47,7 @@ ROUTERS = (
     enterprise_routes.router,
     analytics_routes.router,
     analytics_tiles.router,
+    analytics_chains.router,
     site_routes.router,
 )
 

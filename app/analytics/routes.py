@@ -27,6 +27,7 @@ from app.core.store import district_geometry
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.registry import LAYERS, role_allows
+from plan.chains import CHAINS
 from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from plan.targets import TARGET_YEAR, TARGETS, implied_target
 
@@ -450,4 +451,5 @@ def analytics_page(request: Request):
     return templates.TemplateResponse(request, "analytics.html", {
         "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS,
         "industries": industries, "industry_names": {p.id: p.zh for p in PLAN_INDUSTRY_BY_ID.values()},
-        "resolutions": hexbin.RESOLUTIONS})
+        "resolutions": hexbin.RESOLUTIONS,
+        "chain_industries": [{"id": i, "zh": PLAN_INDUSTRY_BY_ID[i].zh, "en": PLAN_INDUSTRY_BY_ID[i].en} for i in CHAINS]})

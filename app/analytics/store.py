@@ -166,3 +166,19 @@ def metadata_block(conn: Connection, endpoint: str, parameters: dict, data_versi
     return {"endpoint": endpoint, "parameters": parameters, "data_version": data_version,
             "libraries": library_versions(conn), "role": role, "cached": cached,
             "computed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(computed_at)), **extra}
+
+
+def chain_firms(conn: Connection, prefixes: list[str], with_output: bool) -> list[tuple]:
+    """(uscc, name, industry_code, employees, zones, output_value or None) of the firms whose class starts with
+    one of ``prefixes`` (GB/T 4754-2017 codes of a chain's links)."""
+    output = "output_value" if with_output else "NULL"
+    return [tuple(r) for r in conn.execute(text(
+        f"SELECT uscc, name, industry_code, employees, zones, {output} FROM enterprises "
+        "WHERE industry_code LIKE ANY(:patterns) ORDER BY uscc"),
+        {"patterns": [p + "%" for p in prefixes]}).all()]
+
+
+def chain_zones(conn: Connection) -> list[tuple]:
+    """(id, kind, name_zh, name_en, target_industries) of every zone, in the layout's order."""
+    return [tuple(r) for r in conn.execute(text(
+        "SELECT id, kind, name_zh, name_en, target_industries FROM zones ORDER BY rank, id")).all()]
