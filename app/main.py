@@ -20,6 +20,8 @@ from app.core.cors import CorsMiddleware
 from app.core.db import database_url, open_reads
 from app.core.guard import InputGuard
 from app.core.settings import Settings, load_settings
+from app.drafts import routes as draft_routes
+from app.drafts.layers import PROVIDER as DRAFT_COLLECTIONS
 from app.enterprises import routes as enterprise_routes
 from app.ogc import exports, search, tiles, tilesets
 from app.ogc import routes as features_routes
@@ -40,6 +42,7 @@ ROUTERS = (
     zone_routes.router,
     zone_upload.router,
     reference_routes.router,
+    draft_routes.router,
     tiles.router,
     tilesets.router,
     exports.router,
@@ -73,6 +76,8 @@ def create_app(settings: Settings | str | None = None) -> FastAPI:
                               "history, site search and cluster analytics.",
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
+    # Collections that exist for some callers only (app.ogc.access asks these): a planner's drafts.
+    app.state.collection_providers = (DRAFT_COLLECTIONS,)
     errors.install(app)
     # Middleware added last runs first: the request id exists before the guard may refuse anything.
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)

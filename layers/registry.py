@@ -58,6 +58,8 @@ class Layer:
     temporal: str | None = None
     # The least role that may create, replace, update and delete items (OGC API – Features Part 4); None: read-only.
     edit_role: str | None = None
+    # Query parameters the layer's routes also accept (a draft reached as zones?draft=<id> takes `draft`).
+    query_params: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

@@ -99,20 +99,29 @@ def zone_outline(conn: Connection, zone: str) -> dict | None:
     return None if row is None else row[0]
 
 
+_TALLY_COLUMNS = ["industry", "year", "firms", "employees", "output"]
+_TALLY = ("coalesce(plan_industry, 'other'), coalesce(established, -1), count(*), "
+          "coalesce(sum(employees), 0), coalesce(sum(output_value), 0)")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame[["year", "firms"]] = frame[["year", "firms"]].astype(np.int64)
+    frame[["employees", "output"]] = frame[["employees", "output"]].astype(float)
+    return frame
+
+
+def district_tally(conn: Connection) -> pd.DataFrame:
+    """District tally (each firm once), as gis.metrics wants it."""
+    rows = conn.execute(text(f"SELECT {_TALLY} FROM enterprises GROUP BY 1, 2")).all()
+    return _typed(pd.DataFrame(rows, columns=_TALLY_COLUMNS))
+
+
 def tallies(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zone tally (a firm in every zone of its ``zones`` array) and district tally (each firm once)."""
-    cols = ["industry", "year", "firms", "employees", "output"]
-    base = ("coalesce(plan_industry, 'other'), coalesce(established, -1), count(*), "
-            "coalesce(sum(employees), 0), coalesce(sum(output_value), 0)")
     zone_rows = conn.execute(text(
-        f"SELECT z, {base} FROM enterprises, unnest(zones) AS z GROUP BY 1, 2, 3")).all()
-    district_rows = conn.execute(text(f"SELECT {base} FROM enterprises GROUP BY 1, 2")).all()
-    zone = pd.DataFrame(zone_rows, columns=["zone", *cols])
-    district = pd.DataFrame(district_rows, columns=cols)
-    for frame in (zone, district):
-        frame[["year", "firms"]] = frame[["year", "firms"]].astype(np.int64)
-        frame[["employees", "output"]] = frame[["employees", "output"]].astype(float)
-    return zone, district
+        f"SELECT z, {_TALLY} FROM enterprises, unnest(zones) AS z GROUP BY 1, 2, 3")).all()
+    zone = _typed(pd.DataFrame(zone_rows, columns=["zone", *_TALLY_COLUMNS]))
+    return zone, district_tally(conn)
 
 
 def industry_totals(conn: Connection, zone: str | None = None) -> tuple[dict[str, int], dict[str, float]]:

@@ -90,11 +90,12 @@ def _filename(layer: Layer, ext: str) -> str:
                                           {"name": "format", "in": "query", "required": False,
                                            "schema": {"type": "string", "enum": list(FORMATS)}}]})
 def export(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
     fmt = request.query_params.get("format", "geojson")
     if fmt not in FORMATS:
         raise bad_request(f"format '{fmt}' is not offered; use one of {', '.join(FORMATS)}")
-    parsed = parse_items(request, layer, principal.role, extra={"format"}, default_limit=None, max_limit=None)
+    parsed = parse_items(request, layer, principal.role, extra={"format", *layer.query_params}, default_limit=None,
+                         max_limit=None)
     media, ext = FORMATS[fmt]
     engine = reader(request, principal)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(layer, ext)}"',

@@ -166,9 +166,10 @@ def iter_rows(conn: Connection, layer: Layer, fields: tuple[Field, ...], q: Item
 
 def extent(conn: Connection, layer: Layer) -> list[float] | None:
     # On big tables ST_EstimatedExtent reads the planner's statistics instead of scanning every row.
-    big = conn.execute(text("SELECT reltuples > 50000 FROM pg_class WHERE oid = to_regclass(:t)"),
-                       {"t": layer.table}).scalar()
-    agg = f"ST_EstimatedExtent('{layer.table}', 'geom')" if big else f"(SELECT ST_Extent(geom) FROM {layer.table})"
+    # A layer whose table is a subquery (a draft's zones) is small: no statistics to ask.
+    big = not layer.table.startswith("(") and conn.execute(text(
+        "SELECT reltuples > 50000 FROM pg_class WHERE oid = to_regclass(:t)"), {"t": layer.table}).scalar()
+    agg = f"ST_EstimatedExtent('{layer.table}', 'geom')" if big else f"(SELECT ST_Extent(geom) FROM {layer.table} t)"
     row = conn.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT {agg} AS e) s")).first()
     return [round(v, 6) for v in row] if row and row[0] is not None else None
 

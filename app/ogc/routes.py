@@ -12,7 +12,7 @@ from app.core.auth import Principal, current_principal
 from app.core.db import reader
 from app.core.errors import not_found
 from app.core.http import base_url, templates, wants_html
-from app.ogc.access import visible_layer, visible_layers
+from app.ogc.access import caller_layers, visible_layer
 from app.ogc.crs import CRS84, URIS
 from app.ogc.exports import csv_text_rows
 from app.ogc.features import EXACT_COUNT_LIMIT, extent, fetch_item, fetch_items, temporal_extent
@@ -152,7 +152,7 @@ def collections(request: Request, principal: Principal = Depends(current_princip
     check_params(request, {"f"})
     with reader(request, principal).connect() as conn:
         docs = [_collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
-                for layer in visible_layers(principal.role)]
+                for layer in caller_layers(request, principal)]
     root = base_url(request)
     body = {"collections": docs, "crs": URIS,
             "links": [_link(f"{root}/collections", "self", "application/json"),
@@ -162,8 +162,8 @@ def collections(request: Request, principal: Principal = Depends(current_princip
 
 @router.get("/collections/{collection_id}", summary="A collection")
 def collection(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, {"f"})
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
+    check_params(request, {"f", *layer.query_params})
     with reader(request, principal).connect() as conn:
         doc = _collection_doc(request, layer, extent(conn, layer), temporal_extent(conn, layer))
     return _render(request, "collection.html", doc)
@@ -171,8 +171,8 @@ def collection(collection_id: str, request: Request, principal: Principal = Depe
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryable properties (JSON Schema)")
 def collection_queryables(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, {"f"})
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
+    check_params(request, {"f", *layer.query_params})
     href = f"{base_url(request)}/collections/{layer.id}/queryables"
     props = {"geometry": {"title": "几何 Geometry", "format": GEOMETRY_FORMATS.get(layer.geometry_type, "geometry-any"),
                           "x-ogc-role": "primary-geometry"}}
@@ -195,11 +195,11 @@ def _items_format(request: Request) -> str:
                                           {"name": "f", "in": "query", "required": False,
                                            "schema": {"type": "string", "enum": ["json", "html", "csv"]}}]})
 def items(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
     fmt = _items_format(request)
     max_limit = request.app.state.settings.max_items_limit
-    parsed = parse_items(request, layer, principal.role, extra={"f"}, default_limit=50 if fmt == "html" else 100,
-                         max_limit=max_limit)
+    parsed = parse_items(request, layer, principal.role, extra={"f", *layer.query_params},
+                         default_limit=50 if fmt == "html" else 100, max_limit=max_limit)
     q = parsed.query
     with reader(request, principal).connect() as conn:
         page = fetch_items(conn, layer, parsed.fields, q)
@@ -240,8 +240,8 @@ def _wkt(geometry: dict | None) -> str | None:
 
 @router.get("/collections/{collection_id}/items/{fid}", summary="One feature")
 def item(collection_id: str, fid: str, request: Request, principal: Principal = Depends(current_principal)):
-    layer = visible_layer(collection_id, principal)
-    check_params(request, {"f", "crs"} | ({"asOf"} if layer.history_sql else set()))
+    layer = visible_layer(collection_id, principal, request)
+    check_params(request, {"f", "crs", *layer.query_params} | ({"asOf"} if layer.history_sql else set()))
     crs = output_crs(request)
     as_of = parse_as_of(request.query_params["asOf"]) if "asOf" in request.query_params else None
     fields = layer.fields_for(principal.role)
@@ -269,10 +269,10 @@ def _allow(principal: Principal, layer: Layer, writes: tuple[str, ...]) -> Respo
 
 
 @router.options("/collections/{collection_id}/items", summary="Methods allowed on the items, for this caller")
-def items_options(collection_id: str, principal: Principal = Depends(current_principal)):
-    return _allow(principal, visible_layer(collection_id, principal), ("POST",))
+def items_options(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
+    return _allow(principal, visible_layer(collection_id, principal, request), ("POST",))
 
 
 @router.options("/collections/{collection_id}/items/{fid}", summary="Methods allowed on one item, for this caller")
-def item_options(collection_id: str, fid: str, principal: Principal = Depends(current_principal)):
-    return _allow(principal, visible_layer(collection_id, principal), ("PUT", "PATCH", "DELETE"))
+def item_options(collection_id: str, fid: str, request: Request, principal: Principal = Depends(current_principal)):
+    return _allow(principal, visible_layer(collection_id, principal, request), ("PUT", "PATCH", "DELETE"))

@@ -154,10 +154,11 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{x}/{y}", summary="A vector tile of one collection")
 def collection_tile(collection_id: str, z: int, x: int, y: int, request: Request,
                     principal: Principal = Depends(current_principal)):
-    check_params(request, {"f", "plan_industry"})
+    layer = visible_layer(collection_id, principal, request)
+    check_params(request, {"f", "plan_industry", *layer.query_params})
     if request.query_params.get("f", "mvt") != "mvt":
         raise bad_request("tiles are offered as f=mvt only")
-    return render_tile(request, principal, [visible_layer(collection_id, principal)], z, x, y)
+    return render_tile(request, principal, [layer], z, x, y)
 
 
 def _named_layers(request: Request, principal: Principal) -> list[Layer]:
@@ -167,7 +168,7 @@ def _named_layers(request: Request, principal: Principal) -> list[Layer]:
     ids = [c.strip() for c in raw.split(",") if c.strip()]
     if not ids:
         raise bad_request("collections must name at least one collection")
-    return [visible_layer(c, principal) for c in ids]
+    return [visible_layer(c, principal, request) for c in ids]
 
 
 @router.get("/tiles/WebMercatorQuad/{z}/{x}/{y}", summary="A vector tile of several collections (one layer each)")
@@ -195,8 +196,8 @@ def _tilejson(request: Request, layers: list[Layer], role: str, url: str, name: 
 
 @router.get("/collections/{collection_id}/tiles/WebMercatorQuad/tilejson.json", summary="TileJSON of one collection")
 def collection_tilejson(collection_id: str, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, set())
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
+    check_params(request, set(layer.query_params))
     url = f"{base_url(request)}/collections/{layer.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"
     return _tilejson(request, [layer], principal.role, url, layer.title)
 

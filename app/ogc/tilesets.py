@@ -146,7 +146,7 @@ def tile_matrix_set(tms: str, request: Request):
 
 
 def _collection_tileset(request: Request, collection_id: str, principal: Principal) -> dict:
-    layer = visible_layer(collection_id, principal)
+    layer = visible_layer(collection_id, principal, request)
     href = f"{base_url(request)}/collections/{layer.id}/tiles/{TMS_ID}"
     return _tileset(request, [layer], principal.role, href, layer.title)
 

@@ -33,8 +33,9 @@ class ZoneState:
     geom: BaseGeometry | None
 
 
-def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | None:
-    row = conn.execute(text(f"SELECT version, {_COLUMNS}, ST_AsBinary(geom) FROM zones WHERE id = :id"
+def current(conn: Connection, zone_id: str, lock: bool = False, source: str = "zones") -> ZoneState | None:
+    """The zone as stored; ``source`` may name another set of zones with the same columns (a draft's)."""
+    row = conn.execute(text(f"SELECT version, {_COLUMNS}, ST_AsBinary(geom) FROM {source} z WHERE id = :id"
                             + (" FOR UPDATE" if lock else "")), {"id": zone_id}).first()
     if row is None:
         return None
@@ -42,7 +43,9 @@ def current(conn: Connection, zone_id: str, lock: bool = False) -> ZoneState | N
     return ZoneState(zone_id, m["version"], {a: m[a] for a in ATTRIBUTES}, shapely_wkb.loads(bytes(row[-1])))
 
 
-def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None) -> list[Violation]:
+def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry | None,
+                   source: str = "zones") -> list[Violation]:
+    """The zone rules for this zone among the zones of ``source`` (the live zones, or a draft's)."""
     parent = None
     known = town_codes(conn)
     unknown = [t for t in attrs.get("member_towns") or () if t not in known]
@@ -59,13 +62,13 @@ def violations_for(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeomet
                 return [Violation("parent-cycle", f"parent_zone '{attrs['parent_zone']}' would make a cycle of "
                                                   f"parents through zone '{zone_id}'")]
             seen.add(up)
-            up = conn.execute(text("SELECT parent_zone FROM zones WHERE id = :id"), {"id": up}).scalar()
-        p = current(conn, attrs["parent_zone"])
+            up = conn.execute(text(f"SELECT parent_zone FROM {source} z WHERE id = :id"), {"id": up}).scalar()
+        p = current(conn, attrs["parent_zone"], source=source)
         if p is None:
             return [Violation("park-parent", f"parent_zone '{attrs['parent_zone']}' does not exist")]
         parent = (p.id, p.attrs["kind"], p.geom)
     children = {cid: shapely_wkb.loads(bytes(g)) for cid, g in conn.execute(text(
-        "SELECT id, ST_AsBinary(geom) FROM zones WHERE parent_zone = :id AND id <> :id"), {"id": zone_id})}
+        f"SELECT id, ST_AsBinary(geom) FROM {source} z WHERE parent_zone = :id AND id <> :id"), {"id": zone_id})}
     return validate_zone(geom, attrs["kind"], district_geometry(conn), parent, children)
 
 
@@ -258,6 +261,35 @@ def impact_details(conn: Connection, zone_id: str, kind: str, before: BaseGeomet
     return {"gained": json.loads(row[0]), "lost": json.loads(row[1]), "enterprises": firms,
             "listed": len(firms), "moving": len(ids), "members_before": members_before, "members_after": members_after,
             "new_overlaps": overlaps, "zone_names": names}
+
+
+def commit_validated_change(conn: Connection, action: str, zone_id: str, author: str, comment: str,
+                            attrs: dict | None = None, geom: BaseGeometry | None = None) -> dict:
+    """Write one zone change that the caller has already validated as part of a whole (a draft being
+    published), recording its new version; the caller holds lock_layout and re-assigns enterprises.
+
+    Returns {"zone", "action", "version", "before", "after"} (geometries as shapely, None when absent)."""
+    state = current(conn, zone_id, lock=True)
+    before = state.geom if state else None
+    if action == "create":
+        if state is not None:
+            raise Conflict(f"zone '{zone_id}' exists in the published layout")
+        version = _next_version(conn, zone_id)
+        _write(conn, zone_id, attrs, geom, version, author, insert=True)
+        record_zone_version(conn, zone_id, "create", comment, author)
+    elif state is None:
+        raise NotFound(f"no zone '{zone_id}' in the published layout")
+    elif action == "delete":
+        version = record_zone_version(conn, zone_id, "delete", comment, author, deleted=True)
+        conn.execute(text("DELETE FROM zones WHERE id = :id"), {"id": zone_id})
+    else:
+        version = state.version + 1
+        _write(conn, zone_id, attrs, geom, version, author, insert=False)
+        record_zone_version(conn, zone_id, action, comment, author)
+    after = current(conn, zone_id)
+    bump_version(conn, "zones")
+    return {"zone": zone_id, "action": action, "version": version, "before": before,
+            "after": after.geom if after else None}
 
 
 # -- history --------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Planning drafts (方案): change several zones apart from the published layout, compare, publish at once."""
