@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app.analytics import chains as analytics_chains
 from app.analytics import routes as analytics_routes
 from app.analytics import tiles as analytics_tiles
+from app.briefs import routes as brief_routes
 from app.core import assets, auth, errors, health
 from app.core.cors import CorsMiddleware
 from app.core.db import database_url, open_reads
@@ -52,6 +53,7 @@ ROUTERS = (
     analytics_tiles.router,
     analytics_chains.router,
     site_routes.router,
+    brief_routes.router,
 )
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what qingpu-layout needs on Debian 12 and prepares the database. Safe to re-run:
 # each step is skipped when already done, and the data in the database is kept.
-#   --with-browser   also install Chromium and CJK fonts (for the browser tests)
+#   --with-browser   also install Chromium (for the browser tests)
 #   --no-layout      skip the database steps (schema and default layout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +22,12 @@ packages=()
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || packages+=(postgresql-15 postgresql-15-postgis-3)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 python3 -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || packages+=(python3 python3-venv)
+# PDF briefs (WeasyPrint): Pango, and CJK fonts for the Chinese text, also when serving.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
+done
 if [ "$WITH_BROWSER" = 1 ]; then
   [ -x /usr/bin/chromium ] || packages+=(chromium chromium-driver)
-  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || packages+=(fonts-noto-cjk)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   say "installing Debian packages: ${packages[*]}"

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     cors_any_origin: bool = Field(default=True, validation_alias="QINGPU_CORS_ANY_ORIGIN")
     # Largest request body accepted (zone writes, JSON, forms); multipart uploads have their own limit.
     max_body_bytes: int = Field(default=10 * 2**20, validation_alias="QINGPU_MAX_BODY_BYTES")
+    # Investor briefs: the contact block (lines separated by "|"), and the district's 标准地 indicators as JSON,
+    # per plan industry or "*" for all: {"*": {"tax_wan_per_mu": 50, "energy_tce_per_wan": 0.1, "far_min": 1.2,
+    # "investment_wan_per_mu": 700}}; an indicator not given is shown as "not set".
+    brief_contact: str = Field(default="青浦区投资促进服务中心 Qingpu District Investment Promotion Service Center",
+                               validation_alias="QINGPU_BRIEF_CONTACT")
+    standard_land: dict[str, dict[str, float]] = Field(default_factory=dict, validation_alias="QINGPU_STANDARD_LAND")
+    # How long a brief's share link stays valid unless its author says otherwise, and at most.
+    share_days: int = Field(default=30, validation_alias="QINGPU_SHARE_DAYS")
 
     @property
     def var_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""Site finder routes: search, exports, briefs, saved searches and the /sites/finder page.
+"""Site finder routes: search, exports, saved searches and the /sites/finder page (briefs and comparisons:
+app/briefs).
 
 Role: investment or above for everything but the page shell (which asks for a token itself).
 """
@@ -17,7 +18,7 @@ from app.core.auth import Principal, requires
 from app.core.db import reader
 from app.core.errors import Problem, bad_request, not_found
 from app.core.http import templates
-from app.sites.export import brief_map, shortlist_csv, shortlist_gpkg
+from app.sites.export import shortlist_csv, shortlist_gpkg
 from app.sites.search import run_search
 from app.sites.spec import SearchIn, check_search
 from app.sites.store import (
@@ -48,12 +49,6 @@ class ExportIn(BaseModel):
     search: SearchIn
     ids: list[str] | None = Field(default=None, description="the shortlist; all ranked sites when omitted")
     format: Literal["csv", "gpkg"] = "csv"
-
-
-class BriefIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    search: SearchIn
-    site_id: str
 
 
 class SavedIn(BaseModel):
@@ -96,19 +91,6 @@ def export(body: ExportIn, request: Request, _p: Principal = Depends(STAFF)):
                         headers={"Content-Disposition": f'attachment; filename="sites-shortlist-{stamp}.csv"'})
     return Response(shortlist_gpkg(rows), media_type="application/geopackage+sqlite3",
                     headers={"Content-Disposition": f'attachment; filename="sites-shortlist-{stamp}.gpkg"'})
-
-
-@router.post("/sites/brief", response_class=HTMLResponse, summary="A printable one-page brief of a ranked site")
-def brief(body: BriefIn, request: Request, principal: Principal = Depends(STAFF)):
-    rows = _ranked(request, principal, body.search, None)
-    site = next((r for r in rows if r["id"] == body.site_id), None)
-    if site is None:
-        raise not_found(f"site {body.site_id} is not among the ranked results of this search")
-    with reader(request, principal).connect() as conn:
-        svg = brief_map(conn, site)
-    return templates.TemplateResponse(request, "sites_brief.html", {
-        "site": site, "svg": svg, "kinds": SITE_KINDS, "uses": LAND_USES, "availability": AVAILABILITY,
-        "author": principal.name, "made": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
 
 
 @router.post("/sites/searches", status_code=201, summary="Save a search by name (it re-runs on current data)")

@@ -201,16 +201,59 @@
   $("#export-csv").addEventListener("click", () => download("csv"));
   $("#export-gpkg").addEventListener("click", () => download("gpkg"));
 
+  // A brief is saved first (POST /sites/briefs), so it has a link: its PDF downloads from there, and a share
+  // link (unguessable, with an expiry, revocable) opens it for an investor without signing in.
+  async function saveAs(res, fallback) {
+    const name = (res.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await res.blob()); a.download = name ? name[1] : fallback;
+    document.body.appendChild(a); a.click(); a.remove();
+  }
   async function openBrief(id) {
+    const panel = $("#brief-panel");
     try {
-      const res = await api("/sites/brief", {method: "POST", headers: {"Content-Type": "application/json"},
-                                             body: JSON.stringify({search: lastBody, site_id: id})});
-      const html = await res.text();
-      const w = window.open("", "_blank");
-      if (!w) return status("allow pop-ups to open the brief", true);
-      w.document.open(); w.document.write(html); w.document.close();
+      const industry = lastBody && lastBody.profile ? lastBody.profile.industry : null;
+      const lang = panel.dataset.lang || "zh";
+      const b = await (await api("/sites/briefs", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                   body: JSON.stringify({site_id: id, industry, lang})})).json();
+      panel.hidden = false;
+      panel.innerHTML = `<b>简报 Brief: ${esc(b.site_name)}</b>
+        <button type="button" class="b-pdf">下载 PDF</button> <button type="button" class="b-view">预览 Preview</button>
+        <button type="button" class="b-share">分享链接 Share link (30 days)</button>
+        <span class="b-link"></span>`;
+      panel.querySelector(".b-pdf").addEventListener("click", async () => {
+        try { await saveAs(await api(`${b.pdf}`), "site-brief.pdf"); } catch (e) { status(e.message, true); }
+      });
+      panel.querySelector(".b-view").addEventListener("click", async () => {
+        try {
+          const url = URL.createObjectURL(await (await api(b.html)).blob());
+          window.open(url, "_blank");
+        } catch (e) { status(e.message, true); }
+      });
+      panel.querySelector(".b-share").addEventListener("click", async () => {
+        try {
+          const s = await (await api(`${b.html}/share`, {method: "PUT", headers: {"Content-Type": "application/json"},
+                                                         body: JSON.stringify({days: 30})})).json();
+          const box = panel.querySelector(".b-link");
+          box.innerHTML = `<input class="share-url" readonly value="${esc(s.share_url)}" size="40">
+            <span class="muted small">valid until ${esc(s.share_expires_local)}</span>
+            <button type="button" class="b-revoke">撤销 Revoke</button>`;
+          box.querySelector("input").select();
+          box.querySelector(".b-revoke").addEventListener("click", async () => {
+            try { await api(`${b.html}/share`, {method: "DELETE"}); box.textContent = "link withdrawn"; }
+            catch (e) { status(e.message, true); }
+          });
+        } catch (e) { status(e.message, true); }
+      });
     } catch (e) { status(e.message, true); }
   }
+
+  $("#compare-picked").addEventListener("click", () => {
+    const ids = picked();
+    if (!lastBody || !ids || ids.length < 2 || ids.length > 4) return status("tick 2 to 4 sites to compare", true);
+    localStorage.setItem("qingpu.compare", JSON.stringify({search: lastBody, ids}));
+    window.open("/sites/compare", "_blank");
+  });
 
   // -- saved searches -----------------------------------------------------------------------------
   async function loadSaved() {

@@ -246,12 +246,13 @@ def test_shortlist_exports_csv_with_bom_and_geopackage(client, staff, tmp_path):
     assert client.post("/sites/export", json={"search": SEARCH, "ids": ["NOPE"]}, headers=staff).status_code == 400
 
 
-def test_printable_brief_has_a_map_and_the_scores(client, staff):
+def test_brief_of_a_searched_site_has_a_map_and_no_internal_numbers(client, staff):
     res = client.post("/sites/brief", json={"search": SEARCH, "site_id": "TEST-B"}, headers=staff)
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
     html = res.text
-    assert "<svg" in html and "青浦新城" in html and "TEST-B" in html
-    assert "TEST-A" in html  # why the site above ranks higher
+    assert "<svg" in html and "青浦新城" in html and "测试地块 TEST-B" in html
+    assert "量子信息" in html  # the investor's industry from the search, by name
+    assert "ranks higher" not in html and "score" not in html.lower()  # an investor's brief, not the ranking
     assert client.post("/sites/brief", json={"search": SEARCH, "site_id": "NOPE"}, headers=staff).status_code == 404
 
 
