@@ -1,4 +1,4 @@
-"""Shortlist exports (CSV with a UTF-8 BOM for Excel, GeoPackage) and the printable one-page brief."""
+"""Shortlist exports (CSV with a UTF-8 BOM for Excel, GeoPackage); the briefs are in app/briefs."""
 from __future__ import annotations
 
 import csv
@@ -7,13 +7,9 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 from shapely.geometry import shape
-from sqlalchemy import text
 
 from app.core.cells import safe_cell
-from gis.crs import to_measure
-from gis.site_svg import site_map_svg
 
 CSV_COLUMNS = [("rank", "排名"), ("id", "编号"), ("name", "名称"), ("kind", "类型"), ("land_use", "用地性质"),
                ("availability", "状态"), ("area_mu", "面积(亩)"), ("area_m2", "面积(m²)"), ("far_max", "容积率上限"),
@@ -52,15 +48,3 @@ def shortlist_gpkg(results: list[dict]) -> bytes:
         path = Path(tmp) / "shortlist.gpkg"
         gdf.to_file(path, layer="sites_shortlist", driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon")
         return path.read_bytes()
-
-
-def brief_map(conn, result: dict) -> str:
-    """The inline SVG map for a site's brief."""
-    site_m = to_measure(shape(result["geometry"]))
-    stations = [(r[0], to_measure(shapely.from_wkb(r[1]))) for r in conn.execute(
-        text("SELECT name_zh, ST_AsBinary(geom) FROM stations WHERE line = '17' ORDER BY seq")).all()]
-    routes = [(r[0], r[1], to_measure(shapely.from_wkb(r[2]))) for r in conn.execute(
-        text("SELECT name_zh, mode, ST_AsBinary(geom) FROM corridor_routes ORDER BY id")).all()]
-    zones = [(r[0], to_measure(shapely.from_wkb(r[1]))) for r in conn.execute(
-        text("SELECT name_zh, ST_AsBinary(geom) FROM zones WHERE id = ANY(:z)"), {"z": result["zones"]}).all()]
-    return site_map_svg(site_m, stations, routes, zones)
