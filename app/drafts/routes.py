@@ -193,9 +193,11 @@ def _open_draft(conn, draft_id: int, principal: Principal) -> store.Draft:
 def _storage_geometry(request: Request, body: dict) -> dict:
     """The Feature with its geometry in WGS84 lon/lat, from the CRS named in Content-Crs (Part 4)."""
     raw = request.headers.get("content-crs")
-    if raw is None or body.get("geometry") is None:
+    if raw is None:
         return body
     crs = parse_crs(raw.strip().strip("<>"), "Content-Crs")
+    if body.get("geometry") is None:
+        return body
     try:
         geom = shape(body["geometry"])
     except Exception as exc:
