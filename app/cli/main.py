@@ -23,10 +23,17 @@ from app.layout.towns import import_towns
 
 
 def cmd_serve(args) -> None:
-    cli_database_url()  # start the project's own PostGIS first when DATABASE_URL is unset
+    if args.workers < 1:
+        raise CliError("--workers must be 1 or more")
+    # Start the project's own PostGIS first when DATABASE_URL is unset, and hand its URL to the workers,
+    # so N processes do not each provision it. Every worker keeps caches of its own, keyed on the data
+    # versions in the database, so any worker answers as fresh as any other.
+    os.environ["DATABASE_URL"] = cli_database_url()
     print(f"qingpu-layout: the map is at http://{args.host}:{args.port}/map", flush=True)
+    # With several workers uvicorn pings each one and kills any that does not answer in time; a worker busy
+    # importing or computing on a loaded machine can take longer than its 5-second default.
     uvicorn.run("app.main:serve_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_level="info", timeout_worker_healthcheck=60)
 
 
 def cmd_db(args) -> None:
@@ -114,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (uvicorn's; caches stay exact across them)")
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database: upgrade the schema, start/stop the project's own PostGIS")

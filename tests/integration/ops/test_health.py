@@ -1,6 +1,7 @@
 """/health and /ready, against the real database and against a port where no database listens."""
 from __future__ import annotations
 
+import os
 import socket
 import threading
 
@@ -17,7 +18,7 @@ def _dead_port() -> int:
 
 
 def test_health_and_ready_on_a_working_database(client):
-    assert client.get("/health").json() == {"status": "alive"}
+    assert client.get("/health").json() == {"status": "alive", "process": os.getpid()}  # TestClient: this one
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
