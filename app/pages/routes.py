@@ -10,6 +10,7 @@ from app.core.auth import Principal, current_principal
 from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.settings import Settings
+from app.ogc.access import visible_layer
 from app.ogc.features import ItemQuery, fetch_items
 from app.ogc.params import parse_as_of
 from app.ogc.tiles import POINT_DETAIL_ZOOM
@@ -90,6 +91,11 @@ def public_map(request: Request, principal: Principal = Depends(current_principa
             page = fetch_items(conn, zones, zones.fields_for(principal.role), ItemQuery(limit=None, as_of=when))
             replace = {"zones": {"type": "FeatureCollection", "features": page.features}}
             note = f"分区截至 zones as of {when.isoformat()}"
+        elif "draft" in request.query_params:  # a planner's draft (404 for anyone it is not shared with)
+            zones = visible_layer("zones", principal, request)
+            page = fetch_items(conn, zones, zones.fields_for(principal.role), ItemQuery(limit=None))
+            replace = {"zones": {"type": "FeatureCollection", "features": page.features}}
+            note = f"{zones.title_zh}（未发布 not published）"
         page = render_public_map(conn, principal.role, request.app.state.settings, replace, note, mode)
     return HTMLResponse(page)
 

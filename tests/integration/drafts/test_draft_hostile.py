@@ -168,3 +168,30 @@ def test_content_crs_is_honoured_as_qgis_sends_it(client, engine, drafts_users):
     stored = shape(client.get(f"/collections/{d['collection']}/items/cluster-green", headers=owner).json()["geometry"])
     assert stored.symmetric_difference(lonlat).area < 1e-9
     assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
+
+
+def _in_page(html: str, words: str) -> bool:
+    """Words in a page as typed or as folium writes them into its scripts (JSON escapes)."""
+    return words in html or json.dumps(words)[1:-1] in html
+
+
+def test_map_and_export_show_a_draft_to_its_planners_only(client, engine, drafts_users):
+    owner, stranger = drafts_users["draft-owner"], drafts_users["draft-stranger"]
+    d = new_draft(client, owner, "地图上的方案")
+    res = client.patch(f"/collections/{d['collection']}/items/cluster-green",
+                       json={"properties": {"name_zh": "绿色制造组团（方案名）"}}, headers=owner)
+    assert res.status_code == 200
+    page = client.get("/map", params={"draft": d["id"]}, headers=owner)
+    assert page.status_code == 200 and _in_page(page.text, "绿色制造组团（方案名）") and _in_page(page.text, "未发布")
+    assert not _in_page(client.get("/map").text, "绿色制造组团（方案名）")
+    assert client.get("/map", params={"draft": d["id"]}, headers=stranger).status_code == 404
+    assert client.get("/map", params={"draft": d["id"]}).status_code == 404
+    export = client.get(f"/collections/{d['collection']}/export", params={"format": "geojson"}, headers=owner)
+    assert export.status_code == 200
+    names = {f["id"]: f["properties"]["name_zh"] for f in export.json()["features"]}
+    assert names["cluster-green"] == "绿色制造组团（方案名）"
+    same = client.get("/collections/zones/export", params={"format": "geojson", "draft": d["id"]}, headers=owner)
+    assert {f["id"]: f["properties"]["name_zh"] for f in same.json()["features"]} == names
+    assert client.get("/collections/zones/export", params={"format": "geojson", "draft": d["id"]},
+                      headers=stranger).status_code == 404
+    assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
