@@ -11,22 +11,31 @@ Zone metrics reuse gis.metrics (the /analytics/zones figures) and plan.targets (
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from itertools import combinations
+from zoneinfo import ZoneInfo as ZoneInfoTz
 
 import numpy as np
 from fastapi import Request
-from fastapi.responses import JSONResponse
-from shapely.geometry import mapping
+from fastapi.responses import JSONResponse, Response
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from app.analytics.store import district_tally, industry_family
-from app.core.errors import Conflict, RuleViolation
-from app.core.store import bump_version
+from app.core.cells import safe_cell
+from app.core.errors import Conflict, RuleViolation, bad_request
+from app.core.http import templates
+from app.core.store import bump_version, district_geometry
 from app.drafts import store
 from app.enterprises.assignment import reassign_usccs
 from gis.assign import ZoneInfo, assign_points
-from gis.crs import SQM_PER_MU, area_km2
+from gis.change_svg import change_map_svg
+from gis.crs import SQM_PER_MU, area_km2, lonlat_to_measure, to_measure
 from gis.metrics import tally_firms, zone_metrics
 from gis.zone_rules import area_change
 from plan.industries import PLAN_INDUSTRIES
@@ -207,6 +216,8 @@ def compare(conn, draft: store.Draft, against: store.Draft | None, *, validate: 
             "targets": {"before": _targets(rows, placed_before, z) if b else None,
                         "after": _targets(rows, placed_after, z) if a else None},
         })
+    shapes = {z: (before.zones[z][1] if z in before.zones else None, after.zones[z][1] if z in after.zones else None)
+              for z in changed}
     validation = []
     if validate:
         for z, (attrs, geom, _) in sorted(after.zones.items()):
@@ -229,15 +240,120 @@ def compare(conn, draft: store.Draft, against: store.Draft | None, *, validate: 
         "overlaps": _overlaps(before, after, set(changed)),
         "validation": validation,
         "conflicts": conflicts,
+        "zone_names": names,
         "candidates": [r.uscc for r in rows],
+        "_shapes": shapes,
+        "_district": district_geometry(conn),
         "units": {"area": "km² and 亩 (1 亩 = 666.67 m²), measured in EPSG:4549",
                   "output": "万元 in metrics; 亿元 in targets"},
     }
 
 
 def render(request: Request, result: dict):
-    body = {k: v for k, v in result.items() if k != "candidates"}
+    """JSON (default), a printable HTML report (f=html) or a workbook (f=xlsx)."""
+    fmt = request.query_params.get("f", "json")
+    if fmt not in ("json", "html", "xlsx"):
+        raise bad_request(f"unknown format f={fmt}; use json, html or xlsx", field="f")
+    body = {k: v for k, v in result.items() if k != "candidates" and not k.startswith("_")}
+    if fmt == "html":
+        return templates.TemplateResponse(request, "draft_compare.html", {
+            "r": body, "svg": _svg(result), "now": _local(datetime.now(timezone.utc)), "local": _local,
+            "change_words": CHANGE_WORDS, "overlap_words": OVERLAP_WORDS, "target_names": TARGET_NAMES})
+    if fmt == "xlsx":
+        name = f"draft-{result['draft']['id']}-compare.xlsx"
+        return Response(compare_workbook(body), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return JSONResponse(body)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHANGE_WORDS = {"created": "新建 created", "deleted": "删除 deleted", "boundary": "边界调整 boundary changed",
+                "attributes": "属性修改 attributes changed"}
+OVERLAP_WORDS = {"created": "新增重叠 overlap created", "removed": "重叠消除 overlap removed",
+                 "grown": "重叠扩大 overlap grown", "shrunk": "重叠缩小 overlap shrunk"}
+TARGET_NAMES = {t.id: f"{t.indicator_zh} {t.indicator_en}" for t in TARGETS}
+SHANGHAI = ZoneInfoTz("Asia/Shanghai")
+
+
+def _local(value) -> str:
+    """A time in Asia/Shanghai, marked as such."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + " 北京时间 (UTC+8)"
+
+
+def _svg(result: dict) -> str:
+    names = result["zone_names"]
+    before = [(names[z], to_measure(b)) for z, (b, _a) in result["_shapes"].items() if b is not None]
+    after = [(names[z], to_measure(a)) for z, (_b, a) in result["_shapes"].items() if a is not None]
+    gained = [to_measure(shape(z["gained"])) for z in result["zones"] if z["gained"]]
+    lost = [to_measure(shape(z["lost"])) for z in result["zones"] if z["lost"]]
+    xs, ys = lonlat_to_measure(np.array([e["lon"] for e in result["enterprises"]], float),
+                               np.array([e["lat"] for e in result["enterprises"]], float))
+    firms = [(e["name"], float(x), float(y)) for e, x, y in zip(result["enterprises"], np.atleast_1d(xs),
+                                                                np.atleast_1d(ys))]
+    return change_map_svg(to_measure(result["_district"]), before, after, gained, lost, firms)
+
+
+def compare_workbook(body: dict) -> bytes:
+    """The comparison as an XLSX workbook: every text a text cell (credit codes stay text)."""
+    wb = Workbook()
+    names = body["zone_names"]
+
+    def sheet(ws, header, rows):
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+        for col in ws.iter_cols(min_row=2):
+            for cell in col:
+                if isinstance(cell.value, str):
+                    cell.number_format = "@"
+        for i, _ in enumerate(header, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = 18
+        ws.freeze_panes = "A2"
+
+    ws = wb.active
+    ws.title = "概要 summary"
+    d, s = body["draft"], body["summary"]
+    against = "已发布方案 published plan" if body["against"] == "published" else f"方案 draft {body['against']['id']}"
+    sheet(ws, ["项目 item", "值 value"], [
+        ("方案 draft", f"{d['id']} «{d['name']}»"), ("对比 against", against), ("所有人 owner", d["owner"]),
+        ("基于 based on (北京时间)", _local(d["based_at"])), ("变更分区 zones changed", s["zones_changed"]),
+        ("变动企业 enterprises moving", s["enterprises_moving"]), ("主分区变化 primary changes", s["primary_changes"]),
+        ("规则 zone rules", "全部通过 all pass" if s["valid"] else "有问题 problems: see 校验 sheet"),
+        ("冲突 conflicts", s["conflicts"]), ("可发布 publishable", "是 yes" if s["publishable"] else "否 no")])
+    sheet(wb.create_sheet("分区 zones"),
+          ["分区 zone", "名称 name", "变更 change", "原面积 before km²", "方案面积 after km²", "增加 gained km²",
+           "减少 lost km²", "增加 gained 亩", "减少 lost 亩", "原企业 firms before", "方案企业 firms after",
+           "迁入 entering", "迁出 leaving", "原密度 density before /km²", "方案密度 density after /km²"],
+          [(z["zone"], z["name_zh"], CHANGE_WORDS[z["change"]], z["area"]["before_km2"], z["area"]["after_km2"],
+            z["area"]["gained_km2"], z["area"]["lost_km2"], z["area"]["gained_mu"], z["area"]["lost_mu"],
+            (z["metrics"]["before"] or {}).get("firms"), (z["metrics"]["after"] or {}).get("firms"),
+            len(z["enterprises"]["entered"]), len(z["enterprises"]["left"]),
+            (z["metrics"]["before"] or {}).get("density_per_km2"), (z["metrics"]["after"] or {}).get("density_per_km2"))
+           for z in body["zones"]])
+    sheet(wb.create_sheet("企业 enterprises"),
+          ["统一社会信用代码 uscc", "企业名称 name", "迁入 enters", "迁出 leaves", "原主分区 primary before",
+           "方案主分区 primary after", "原依据 reason before", "方案依据 reason after", "经度 lon", "纬度 lat"],
+          [(e["uscc"], e["name"], "、".join(names.get(z, z) for z in e["entered"]),
+            "、".join(names.get(z, z) for z in e["left"]), names.get(e["primary_before"], "—"),
+            names.get(e["primary_after"], "—"), e["reason_before"], e["reason_after"], e["lon"], e["lat"])
+           for e in body["enterprises"]])
+    sheet(wb.create_sheet("重叠 overlaps"),
+          ["组团 cluster", "组团 cluster", "变化 change", "原重叠 before km²", "方案重叠 after km²", "原 before 亩",
+           "方案 after 亩"],
+          [(names.get(o["zones"][0]), names.get(o["zones"][1]), OVERLAP_WORDS[o["change"]], o["before_km2"],
+            o["after_km2"], o["before_mu"], o["after_mu"]) for o in body["overlaps"]])
+    sheet(wb.create_sheet("校验 validation"), ["分区 zone", "名称 name", "结果 result", "问题 problems"],
+          [(v["zone"], v["name_zh"], "通过 passes" if v["valid"] else "不通过 fails",
+            "; ".join(f"{x['rule']}: {x['message']}" for x in v["violations"])) for v in body["validation"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def publish(conn, draft: store.Draft, author: str, comment: str | None, keep: bool) -> dict:

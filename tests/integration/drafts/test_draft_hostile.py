@@ -195,3 +195,36 @@ def test_map_and_export_show_a_draft_to_its_planners_only(client, engine, drafts
     assert client.get("/collections/zones/export", params={"format": "geojson", "draft": d["id"]},
                       headers=stranger).status_code == 404
     assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
+
+
+def test_compare_as_a_printable_page_and_a_workbook(client, engine, drafts_users, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.integration.drafts.conftest import town_geojson
+
+    owner = drafts_users["draft-owner"]
+    d = new_draft(client, owner, "打印对比")
+    res = client.patch(f"/collections/{d['collection']}/items/cluster-logistics",
+                       json={"geometry": town_geojson(engine, "chonggu")}, headers=owner)
+    assert res.status_code == 200
+    data = client.get(f"/drafts/{d['id']}/compare", headers=owner).json()
+    page = client.get(f"/drafts/{d['id']}/compare", params={"f": "html"}, headers=owner)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "智慧物流组团" in page.text and "<svg" in page.text and "北京时间" in page.text
+    assert f"{data['summary']['enterprises_moving']}</b>" in page.text
+    (tmp_path / "compare.html").write_text(page.text)
+    res = client.get(f"/drafts/{d['id']}/compare", params={"f": "xlsx"}, headers=owner)
+    assert res.status_code == 200 and "attachment" in res.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(res.content))
+    assert wb.sheetnames == ["概要 summary", "分区 zones", "企业 enterprises", "重叠 overlaps", "校验 validation"]
+    zones = list(wb["分区 zones"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in zones] == [z["zone"] for z in data["zones"]]
+    assert zones[0][6] == data["zones"][0]["area"]["lost_km2"]
+    firms = list(wb["企业 enterprises"].iter_rows(min_row=2, values_only=True))
+    assert sorted(r[0] for r in firms) == sorted(e["uscc"] for e in data["enterprises"])
+    assert all(isinstance(r[0], str) for r in firms)
+    assert client.get(f"/drafts/{d['id']}/compare", params={"f": "pdf"}, headers=owner).status_code == 400
+    assert client.get(f"/drafts/{d['id']}/compare", params={"f": "html"}).status_code == 401
+    assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
