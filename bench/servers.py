@@ -42,11 +42,12 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def qingpu_server(database_url: str):
+def qingpu_server(database_url: str, workers: int = 1):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
+    many = ["--workers", str(workers), "--timeout-worker-healthcheck", "60"] if workers > 1 else []
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:serve_app", "--factory", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+                             "--port", str(port), "--log-level", "warning", "--no-access-log", *many], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{url}/conformance", proc)

@@ -197,6 +197,22 @@ def test_a_replica_that_is_down_leaves_reads_to_the_primary(replicated):
             standby.start()
 
 
+def test_while_the_primary_is_down_the_public_reads_the_replica(replicated):
+    url, standby_url, primary, standby = replicated
+    settings = load_settings().model_copy(update={"database_url": url, "database_read_url": standby_url})
+    _wait(lambda: _caught_up(primary, standby), "the standby to catch up")
+    replayed = _replayed_zone(standby_url)
+    with TestClient(create_app(settings)) as client:
+        primary.stop("immediate")
+        try:
+            assert not primary.running()
+            assert _zone(client) == replayed  # the public: from the replica
+            assert client.get(TILE).status_code == 200
+            assert client.get("/ready").status_code == 503  # writes and sign-ins cannot be served
+        finally:
+            primary.start()
+
+
 def test_the_local_cluster_refuses_a_postgresql_that_is_not_its_own(replicated, tmp_path):
     _, _, primary, _ = replicated
     assert primary.serves_this_cluster()
