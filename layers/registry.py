@@ -60,6 +60,8 @@ class Layer:
     edit_role: str | None = None
     # Query parameters the layer's routes also accept (a draft reached as zones?draft=<id> takes `draft`).
     query_params: tuple[str, ...] = ()
+    # Items carry ETag "<prefix><id>-v<version>" (drafts; the live zones have their own in app.zones).
+    etag_prefix: str | None = None
 
     @property
     def title(self) -> str:

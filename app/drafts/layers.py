@@ -31,7 +31,16 @@ def draft_layer(draft: Draft) -> Layer:
         table=source_sql(draft.id),
         fields=(*base.fields, Field("draft_state", "string", "方案中的状态 unchanged/changed/created")),
         least_role=DRAFT_ROLE, history_sql=None, edit_role=DRAFT_ROLE if draft.status == "open" else None,
-        query_params=("draft",))
+        query_params=("draft",), etag_prefix=etag_prefix(draft.id))
+
+
+def etag_prefix(draft_id: int) -> str:
+    return f"draft-{draft_id}-"
+
+
+def draft_etag(draft_id: int, zone_id: str, version: int) -> str:
+    """The ETag of a draft's zone, as GET sends it and If-Match may send it back."""
+    return f'"{etag_prefix(draft_id)}{zone_id}-v{version}"'
 
 
 def parse_draft_id(raw: str) -> int:

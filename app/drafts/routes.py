@@ -16,13 +16,13 @@ from shapely.geometry import mapping, shape
 
 from app.core.auth import Principal, current_principal, requires
 from app.core.errors import Conflict, Problem, bad_request
-from app.core.http import base_url, json_body, request_body
+from app.core.http import base_url, json_body, request_body, tag_matches
 from app.core.params import check_params
 from app.core.store import lock_layout
 from app.core.users import account
 from app.drafts import compare as comparing
 from app.drafts import store
-from app.drafts.layers import DRAFT_ROLE, parse_draft_id
+from app.drafts.layers import DRAFT_ROLE, draft_etag, parse_draft_id
 from app.ogc.crs import parse_crs
 from app.zones.inputs import DEFAULTS, READ_ONLY, parse_feature, zone_attributes, zone_geometry
 from layers.registry import role_allows
@@ -267,10 +267,7 @@ def _change(draft_id: int, zone_id: str, request: Request, raw: bytes, principal
         state = store.draft_zone(conn, draft.id, zone_id, lock=True)
         if state is None or state.deleted:
             raise Problem(404, "Not found", f"no zone '{zone_id}' in draft {draft.id}")
-        if_match = request.headers.get("if-match")
-        if if_match is not None and if_match.strip() not in ("*", draft_etag(draft.id, zone_id, state.version)):
-            raise Problem(412, "Precondition failed", f"zone '{zone_id}' of draft {draft.id} is now version "
-                          f"{state.version}", etag=draft_etag(draft.id, zone_id, state.version))
+        _optional_if_match(request, draft.id, zone_id, state.version)
         body = _storage_geometry(request, parse_feature(request, raw) if not partial else _patch_body(request, raw))
         props = _properties(body)
         if partial:
@@ -286,8 +283,12 @@ def _change(draft_id: int, zone_id: str, request: Request, raw: bytes, principal
                           extra_headers={"ETag": draft_etag(draft.id, zone_id, zone.version)})
 
 
-def draft_etag(draft_id: int, zone_id: str, version: int) -> str:
-    return f'"draft-{draft_id}-{zone_id}-v{version}"'
+def _optional_if_match(request: Request, draft_id: int, zone_id: str, version: int) -> None:
+    """Drafts need no If-Match; one that is sent must still name the current version (412 otherwise)."""
+    if_match = request.headers.get("if-match")
+    if if_match is not None and not tag_matches(draft_etag(draft_id, zone_id, version), if_match):
+        raise Problem(412, "Precondition failed", f"zone '{zone_id}' of draft {draft_id} is now version {version}",
+                      etag=draft_etag(draft_id, zone_id, version))
 
 
 def _patch_body(request: Request, raw: bytes) -> dict:
@@ -323,6 +324,9 @@ def draft_delete(draft_id: int, zone_id: str, request: Request, principal: Princ
     check_params(request, set())
     with request.app.state.engine.begin() as conn:
         draft = _open_draft(conn, draft_id, principal)
+        state = store.draft_zone(conn, draft.id, zone_id, lock=True)
+        if state is not None and not state.deleted:
+            _optional_if_match(request, draft.id, zone_id, state.version)
         store.delete_zone(conn, draft.id, zone_id, principal.name)
     return Response(status_code=204)
 

@@ -257,6 +257,8 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
     headers = {"Content-Crs": f"<{crs.uri}>"}
     if layer.id == "zones" and as_of is None:  # Part 4: editors send this back in If-Match
         headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
+    elif layer.etag_prefix and "version" in feature["properties"]:  # a draft's zone (If-Match optional there)
+        headers["ETag"] = f'"{layer.etag_prefix}{fid}-v{feature["properties"]["version"]}"'
     return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields, crs=crs)
 
 

@@ -228,3 +228,17 @@ def test_compare_as_a_printable_page_and_a_workbook(client, engine, drafts_users
     assert client.get(f"/drafts/{d['id']}/compare", params={"f": "pdf"}, headers=owner).status_code == 400
     assert client.get(f"/drafts/{d['id']}/compare", params={"f": "html"}).status_code == 401
     assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
+
+
+def test_if_match_is_optional_on_drafts_but_a_stale_one_is_refused(client, engine, drafts_users):
+    owner = drafts_users["draft-owner"]
+    d = new_draft(client, owner, "可选 If-Match")
+    url = f"/collections/{d['collection']}/items/core"
+    tag = client.get(url, headers=owner).headers["etag"]
+    assert tag == f'"draft-{d["id"]}-core-v1"'
+    assert client.patch(url, json={"properties": {"rank": 11}}, headers={**owner, "If-Match": tag}).status_code == 200
+    stale = client.patch(url, json={"properties": {"rank": 12}}, headers={**owner, "If-Match": tag})
+    assert stale.status_code == 412 and stale.json()["etag"] == f'"draft-{d["id"]}-core-v2"'
+    assert client.delete(url, headers={**owner, "If-Match": tag}).status_code == 412
+    assert client.get(url, headers=owner).json()["properties"]["rank"] == 11
+    assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
