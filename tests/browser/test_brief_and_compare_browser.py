@@ -99,3 +99,21 @@ def test_a_brief_shared_from_the_finder_opens_without_signing_in(browser, live_s
     assert _no_horizontal_scroll(investor)
     investor.screenshot(path=str(SHOTS / "brief-shared-390.png"), full_page=False)
     stranger.close()
+
+
+def test_map_and_table_are_linked_both_ways(page, live_server, demo):
+    _search_and_tick(page, live_server, 0)
+    rows = page.locator("#ranked tbody tr")
+    third = rows.nth(2)
+    sid = third.get_attribute("data-id")
+    third.locator("td").nth(3).click()  # a row -> the map moves to that site and opens its popup
+    page.wait_for_selector(".leaflet-popup-content")
+    assert third.locator("td").nth(3).inner_text() in page.inner_text(".leaflet-popup-content")
+    assert "sel" in third.get_attribute("class")
+    page.wait_for_function("""(id) => { const f = window.siteFinder, b = f.siteLayers[id].getBounds();
+        return f.map.getZoom() >= 13 && f.map.getBounds().intersects(b); }""", arg=sid, timeout=5000)  # shows it
+    # the map -> the table: a click on the first site's polygon selects its row
+    page.evaluate("() => { const g = window.siteFinder.siteLayers[document.querySelector('#ranked tbody tr').dataset.id];"
+                  " g.eachLayer((l) => l.fire('click', {latlng: g.getBounds().getCenter()}, true)); }")
+    assert "sel" in (rows.nth(0).get_attribute("class") or "")
+    assert "sel" not in (third.get_attribute("class") or "")

@@ -121,7 +121,7 @@
     return excluded.getLayers().filter((l) => l instanceof L.Polygon).map((l) => l.toGeoJSON());
   }
   const siteLayers = {};  // site id -> its polygon on the map
-  window.siteFinder = {excluded, siteLayers};  // for tests and power users (add areas programmatically)
+  window.siteFinder = {excluded, siteLayers, map};  // for tests and power users (add areas programmatically)
 
   // -- search and results -------------------------------------------------------------------------
   const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[ch]));
@@ -168,11 +168,22 @@
     $("#results").innerHTML = r.results.length ? html : "";
     if (r.results.length) map.fitBounds(results.getBounds(), {maxZoom: 14, padding: [20, 20]});
     for (const b of document.querySelectorAll("button.brief")) b.addEventListener("click", () => openBrief(b.dataset.id));
+    // table -> map: a click on a row (not on its tick box or button) shows that site on the map
+    for (const tr of document.querySelectorAll("#ranked tbody tr")) tr.addEventListener("click", (ev) => {
+      if (ev.target.closest("input, button")) return;
+      const layer = siteLayers[tr.dataset.id];
+      highlight(tr.dataset.id);
+      const b = layer.getBounds();  // reset: a zoom animation still under way must not swallow this move
+      map.setView(b.getCenter(), Math.min(15, map.getBoundsZoom(b.pad(1))), {reset: true});
+      layer.openPopup(layer.getBounds().getCenter());
+    });
     showStability(r.sensitivity);
   }
 
   function highlight(id) {
     for (const tr of document.querySelectorAll("#ranked tr")) tr.classList.toggle("sel", tr.dataset.id === id);
+    const row = document.querySelector(`#ranked tr.sel`);  // map -> table: bring the site's row into view
+    if (row) row.scrollIntoView({block: "nearest"});
   }
 
   function showStability(s) {
