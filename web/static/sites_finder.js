@@ -166,14 +166,15 @@
     }
     html += "</tbody></table>";
     $("#results").innerHTML = r.results.length ? html : "";
-    if (r.results.length) map.fitBounds(results.getBounds(), {maxZoom: 14, padding: [20, 20]});
+    // no animation: a zoom animation still ending would undo a move made meanwhile (a row click)
+    if (r.results.length) map.fitBounds(results.getBounds(), {maxZoom: 14, padding: [20, 20], animate: false});
     for (const b of document.querySelectorAll("button.brief")) b.addEventListener("click", () => openBrief(b.dataset.id));
     // table -> map: a click on a row (not on its tick box or button) shows that site on the map
     for (const tr of document.querySelectorAll("#ranked tbody tr")) tr.addEventListener("click", (ev) => {
       if (ev.target.closest("input, button")) return;
       const layer = siteLayers[tr.dataset.id];
       highlight(tr.dataset.id);
-      const b = layer.getBounds();  // reset: a zoom animation still under way must not swallow this move
+      const b = layer.getBounds();
       map.setView(b.getCenter(), Math.min(15, map.getBoundsZoom(b.pad(1))), {reset: true});
       layer.openPopup(layer.getBounds().getCenter());
     });
