@@ -101,6 +101,9 @@ NOT_MEASURED = {
 }
 
 
+UNITS_EN = {"万元/亩": "× 10,000 yuan per mu (万元/亩)", "元/m²/天": "yuan per m² per day (元/m²/天)"}
+
+
 def industry_name(ind: str | None, lang: str) -> str:
     if ind is None or ind not in PLAN_INDUSTRY_BY_ID:
         return W[lang]["unclassified"]
@@ -157,11 +160,13 @@ def _indicators(site: dict, industry: str | None, settings: Settings, lang: str,
     if intensity:
         note = "" if "investment_wan_per_mu" in conf or not notes else f"（{w['intensity_note']}）" if lang == "zh" \
             else f" ({w['intensity_note']})"
-        rows.append((w["intensity"], f"{w['at_least']} {intensity:g} 万元/亩" + note))
+        unit = "万元/亩" if lang == "zh" else UNITS_EN["万元/亩"]
+        rows.append((w["intensity"], f"{w['at_least']} {intensity:g} {unit}" + note))
     else:
         rows.append((w["intensity"], w["not_set"]))
     tax = conf.get("tax_wan_per_mu")
-    rows.append((w["tax"], f"{w['at_least']} {tax:g} 万元/亩·年" if tax else w["not_set"]))
+    tax_unit = "万元/亩·年" if lang == "zh" else "× 10,000 yuan per mu per year"
+    rows.append((w["tax"], f"{w['at_least']} {tax:g} {tax_unit}" if tax else w["not_set"]))
     far_min, far_max = conf.get("far_min"), site.get("far_max")
     if far_min and far_max:
         far = f"{far_min:g} – {far_max:g}"
@@ -186,7 +191,8 @@ def _land(site: dict, lang: str) -> list[tuple[str, str]]:
     area_label = w["floor_area"] if site["kind"] == "building" else w["area"]
     area = f"{site['area_mu']:.1f} 亩（{site['area_m2']:,.0f} m²）" if zh else \
         f"{site['area_mu']:.1f} mu ({site['area_m2']:,.0f} m²; 1 mu = {SQM_PER_MU:g} m²)"
-    price = (f"{site['price']:g} {site['price_unit']}" if site["price"] is not None else w["no_price"])
+    unit = site["price_unit"] if zh else UNITS_EN.get(site["price_unit"], site["price_unit"])
+    price = (f"{site['price']:g} {unit}" if site["price"] is not None else w["no_price"])
     rows = [(w["kind"], kind[0] if zh else f"{kind[1]} ({kind[0]})"),
             (w["land_use"], f"{use[0]}（{site['land_use']}）" if zh else f"{use[1]} ({use[0]}, {site['land_use']})"),
             (area_label, area)]

@@ -79,7 +79,7 @@ def test_two_ticked_sites_compare_side_by_side_on_desktop_and_phone(browser, liv
 def test_a_brief_shared_from_the_finder_opens_without_signing_in(browser, live_server, demo):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    names = _search_and_tick(page, live_server, 1)
+    names = _search_and_tick(page, live_server, 2)  # the second ticked site is compared inside the brief
     page.locator("#ranked tbody tr").nth(0).locator("button.brief").click()
     page.wait_for_selector("#brief-panel .b-share")
     with page.expect_download() as dl:
@@ -96,8 +96,10 @@ def test_a_brief_shared_from_the_finder_opens_without_signing_in(browser, live_s
     assert res.status == 200
     assert names[0] in investor.locator("h1").inner_text()
     assert investor.locator("figure svg").count() == 2
+    assert "备选地块比较" in investor.inner_text("body") and names[1] in investor.inner_text("table.compare")
     assert _no_horizontal_scroll(investor)
     investor.screenshot(path=str(SHOTS / "brief-shared-390.png"), full_page=False)
+    investor.screenshot(path=str(SHOTS / "brief-shared-390-full.png"), full_page=True)
     stranger.close()
 
 

@@ -226,10 +226,12 @@
     try {
       const industry = lastBody && lastBody.profile ? lastBody.profile.industry : null;
       const lang = panel.dataset.lang || "zh";
+      // the other ticked sites (up to 3) are compared with it inside the brief
+      const compare = (picked() || []).filter((x) => x !== id).slice(0, 3);
       const b = await (await api("/sites/briefs", {method: "POST", headers: {"Content-Type": "application/json"},
-                                                   body: JSON.stringify({site_id: id, industry, lang})})).json();
+                                                   body: JSON.stringify({site_id: id, industry, lang, compare})})).json();
       panel.hidden = false;
-      panel.innerHTML = `<b>简报 Brief: ${esc(b.site_name)}</b>
+      panel.innerHTML = `<b>简报 Brief: ${esc(b.site_name)}</b>${compare.length ? ` <span class="muted small">(compared with ${compare.length} ticked site(s))</span>` : ""}
         <button type="button" class="b-pdf">下载 PDF</button> <button type="button" class="b-view">预览 Preview</button>
         <button type="button" class="b-share">分享链接 Share link (30 days)</button>
         <span class="b-link"></span>`;
