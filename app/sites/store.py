@@ -156,13 +156,13 @@ def constraint_steps(body: SearchIn, area_window: tuple[float | None, float | No
 
 
 CANDIDATE_COLUMNS = ("id", "kind", "price", "station_m", "highway_m", "x", "y", "zone_fit")
-_ARRAYS = ("array_agg(id) FILTER (WHERE {w}), array_agg(kind = 'building') FILTER (WHERE {w}), "
-           "array_agg(coalesce(price, 'NaN')) FILTER (WHERE {w}), "
-           "array_agg(coalesce(station_m, 'NaN')) FILTER (WHERE {w}), "
-           "array_agg(coalesce(highway_m, 'NaN')) FILTER (WHERE {w}), "
-           "array_agg(x) FILTER (WHERE {w}), array_agg(y) FILTER (WHERE {w}), "
-           "array_agg(CASE WHEN s.zones && CAST(:fit_full AS text[]) THEN 1.0 "
-           "WHEN s.zones && CAST(:fit_half AS text[]) THEN 0.5 ELSE 0.0 END::float8) FILTER (WHERE {w})")
+_ARRAYS = ("array_agg(id) FILTER (WHERE ok), array_agg(kind = 'building') FILTER (WHERE ok), "
+           "array_agg(coalesce(price, 'NaN')) FILTER (WHERE ok), "
+           "array_agg(coalesce(station_m, 'NaN')) FILTER (WHERE ok), "
+           "array_agg(coalesce(highway_m, 'NaN')) FILTER (WHERE ok), "
+           "array_agg(x) FILTER (WHERE ok), array_agg(y) FILTER (WHERE ok), "
+           "array_agg(CASE WHEN zones && CAST(:fit_full AS text[]) THEN 1.0 "
+           "WHEN zones && CAST(:fit_half AS text[]) THEN 0.5 ELSE 0.0 END::float8) FILTER (WHERE ok)")
 
 
 def _one_binary(conn: Connection, sql: str, params: dict):
@@ -182,13 +182,16 @@ def funnel_and_candidates(conn: Connection, steps: list[Step], params: dict,
     """One scan: the total, the number of sites left after each constraint in order, and the columns of
     the sites that meet them all, as a few aggregated arrays rather than a row per site. ``fit_full`` /
     ``fit_half``: the zones whose targets fit the investor's industry fully / in part (zone fit 1 / 0.5)."""
-    cols, acc = [], []
-    for step in steps:
-        acc.append(f"({step.sql})")
-        cols.append(f"count(*) FILTER (WHERE {' AND '.join(acc)})")
-    where = " AND ".join(acc) or "true"
-    row = _one_binary(conn, f"SELECT count(*){''.join(', ' + c for c in cols)}, {_ARRAYS.format(w=where)} "
-                            "FROM sites s", {**params, "fit_full": list(fit_full), "fit_half": list(fit_half)})
+    # Each constraint is evaluated once per site, in a subquery the planner may not flatten (OFFSET 0):
+    # written into every FILTER, the chain of conditions was evaluated a dozen times per site.
+    flags = [f"({step.sql}) AS c{i}" for i, step in enumerate(steps)]
+    chains = [" AND ".join(f"c{j}" for j in range(i + 1)) for i in range(len(steps))]
+    per_site = ("SELECT s.id, s.kind, s.price, s.station_m, s.highway_m, s.x, s.y, s.zones"
+                + "".join(", " + f for f in flags) + " FROM sites s OFFSET 0")
+    marked = f"SELECT *, {chains[-1] if chains else 'true'} AS ok FROM ({per_site}) a OFFSET 0"
+    counts = "".join(f", count(*) FILTER (WHERE {c})" for c in chains)
+    row = _one_binary(conn, f"SELECT count(*){counts}, {_ARRAYS} FROM ({marked}) s",
+                      {**params, "fit_full": list(fit_full), "fit_half": list(fit_half)})
     k = len(steps)
     total, remaining, arrays = int(row[0]), [int(v) for v in row[1:k + 1]], row[k + 1:]
     if arrays[0] is None:
