@@ -187,7 +187,22 @@ def score_sites(raw: dict[str, np.ndarray], kinds: np.ndarray, ids: np.ndarray,
 def rank_order(total: np.ndarray, ids) -> np.ndarray:
     """Indices by total descending, ties by id ascending. Totals are rounded to 1e-9 points so that
     float noise between equal sums cannot reorder sites."""
-    return np.lexsort((np.asarray(ids).astype(str), -np.round(total, 9)))
+    key = -np.round(np.asarray(total, dtype=float), 9)
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    same = (ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
+    if not same.any():  # the usual case: no ties, so no need to compare ids (as text: slow on many sites)
+        return order
+    if same.sum() * 4 > len(order):
+        return np.lexsort((np.asarray(ids).astype(str), key))
+    ids = np.asarray(ids, dtype=object)
+    start = 0
+    for end in [*(np.flatnonzero(~same) + 1).tolist(), len(order)]:  # runs of equal totals
+        if end - start > 1:
+            run = order[start:end]
+            order[start:end] = run[sorted(range(end - start), key=lambda i: str(ids[run[i]]))]
+        start = end
+    return order
 
 
 def explain_gap(scores: Scores, above: int, below: int, labels: tuple[str, str]) -> dict:

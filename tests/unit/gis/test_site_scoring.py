@@ -238,3 +238,18 @@ def test_score_bounds_for_each_transform():
     assert low.tolist() == pytest.approx([0, 0, 0, 0.8]) and up.tolist() == pytest.approx([0.4, 1, 0, 1])
     low, up = score_bounds(Transform("threshold", threshold=10, better="above"), lo, hi)
     assert low.tolist() == [0, 0, 1, 0] and up.tolist() == [0, 1, 1, 1]
+
+
+def test_rank_order_breaks_ties_by_id_exactly_like_a_full_lexsort():
+    import numpy as np
+
+    from gis.site_scoring import rank_order
+
+    rng = np.random.default_rng(4)
+    # no ties; a few (sorted run by run); many (the full lexsort)
+    for n, levels in ((1, 1), (50, 10**9), (2000, 200000), (500, 5000), (300, 7), (2000, 1900), (40, 2)):
+        total = rng.integers(0, levels, n) / 3.0 + rng.normal(0, 1e-12, n)  # float noise below the rounding
+        total[rng.random(n) < 0.05] = np.nan
+        ids = np.array([f"S-{i:05d}" for i in rng.permutation(n)], dtype=object)
+        expected = np.lexsort((ids.astype(str), -np.round(total, 9)))
+        assert rank_order(total, ids).tolist() == expected.tolist()
