@@ -1,7 +1,7 @@
 # The app image for docker-compose.yml. The database is the postgis service there.
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+ && apt-get install -y --no-install-recommends nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/qingpu
 COPY pyproject.toml README.md ./

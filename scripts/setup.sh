@@ -22,8 +22,8 @@ packages=()
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || packages+=(postgresql-15 postgresql-15-postgis-3)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 python3 -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || packages+=(python3 python3-venv)
-# PDF briefs (WeasyPrint): Pango, and CJK fonts for the Chinese text, also when serving.
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do
+# PDF briefs (WeasyPrint): Pango, HarfBuzz subsetting (small PDFs), CJK fonts for the Chinese text; also for serving.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk; do
   dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
 done
 if [ "$WITH_BROWSER" = 1 ]; then
