@@ -61,6 +61,10 @@ class _Canvas:
         return (x - self.cx + self.hw) * self.k, (self.cy + self.hh - y) * self.k
 
     def path(self, geom) -> str:
+        """SVG path data, simplified to half a pixel: finer detail cannot show and only slows the PDF."""
+        return self._path(geom.simplify(0.5 / self.k, preserve_topology=True))
+
+    def _path(self, geom) -> str:
         parts = []
         for g in getattr(geom, "geoms", [geom]):
             if g.geom_type == "Polygon":
@@ -69,7 +73,7 @@ class _Canvas:
             elif g.geom_type in ("LineString", "LinearRing"):
                 parts.append("M" + " L".join("%.1f,%.1f" % self.xy(x, y) for x, y in g.coords))
             elif g.geom_type in ("MultiLineString", "MultiPolygon", "GeometryCollection"):
-                parts.append(self.path(g))
+                parts.append(self._path(g))
         return " ".join(p for p in parts if p)
 
     def label(self, x: float, y: float, text: str, size: float = 10, color: str = "#222", weight: str = "normal",
