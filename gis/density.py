@@ -21,7 +21,7 @@ from scipy import ndimage
 from gis.crs import from_measure, lonlat_to_measure, measure_to_lonlat
 from gis.errors import InvalidInput
 
-__all__ = ["Grid", "scott_bandwidth", "make_grid", "kde_grid", "contour_polygons", "raster_png"]
+__all__ = ["Grid", "RAMP", "scott_bandwidth", "make_grid", "kde_grid", "contour_polygons", "raster_png"]
 
 MAX_CELLS_PER_SIDE = 300
 _CHUNK = 20000
@@ -119,16 +119,16 @@ def contour_polygons(surface: np.ndarray, grid: Grid, levels) -> list[tuple[floa
     return out
 
 
-# A light-to-dark ramp (yellow -> orange -> red -> purple), alpha rising with density.
-_RAMP = np.array([[255, 255, 204], [254, 217, 118], [253, 141, 60], [227, 26, 28], [128, 0, 38]], dtype=float)
+# A light-to-dark ramp (yellow -> orange -> red -> purple), alpha rising with density (pages draw its legend).
+RAMP = np.array([[255, 255, 204], [254, 217, 118], [253, 141, 60], [227, 26, 28], [128, 0, 38]], dtype=float)
 
 
 def _colour(values: np.ndarray, vmax: float) -> np.ndarray:
     t = np.clip(values / vmax, 0, 1) if vmax > 0 else np.zeros_like(values)
-    pos = t * (len(_RAMP) - 1)
-    lo = np.floor(pos).astype(int).clip(0, len(_RAMP) - 2)
+    pos = t * (len(RAMP) - 1)
+    lo = np.floor(pos).astype(int).clip(0, len(RAMP) - 2)
     frac = (pos - lo)[..., None]
-    rgb = _RAMP[lo] * (1 - frac) + _RAMP[lo + 1] * frac
+    rgb = RAMP[lo] * (1 - frac) + RAMP[lo + 1] * frac
     alpha = np.where(t < 0.02, 0, 60 + 170 * t)  # near-zero density stays transparent
     return np.concatenate([rgb, alpha[..., None]], axis=-1).round().astype(np.uint8)
 

@@ -117,6 +117,19 @@ VALUE_WORDS = {
 HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
 HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
                    "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+# Gi* classes in words (the FDR clause is added where the correction was applied).
+HOTSPOT_WORDS = {"hot_99": ("热点 99 %", "hot spot, 99 %"), "hot_95": ("热点 95 %", "hot spot, 95 %"),
+                 "hot_90": ("热点 90 %", "hot spot, 90 %"), "not_significant": ("不显著", "not significant"),
+                 "cold_90": ("冷点 90 %", "cold spot, 90 %"), "cold_95": ("冷点 95 %", "cold spot, 95 %"),
+                 "cold_99": ("冷点 99 %", "cold spot, 99 %")}
+# Location-quotient classes of /analytics (lower bound, colour, words): purple-green diverging around 1,
+# colour-blind safe and apart from the hotspots' red-blue, so the two never read alike on one map.
+LQ_CLASSES = ((2.0, "#1b7837", "≥ 2 明显集聚 strongly concentrated"), (1.25, "#a6dba0", "1.25–2 较集聚 concentrated"),
+              (0.8, "#f7f7f7", "0.8–1.25 接近全区平均 about the district average"),
+              (0.5, "#c2a5cf", "0.5–0.8 偏少 under-represented"), (0.0, "#762a83", "< 0.5 很少 scarce"))
+LQ_UNRELIABLE_COLOUR = "#bdbdbd"
+# Zones coloured by firms per km² (quantile classes): greys, so they never read as LQ, hot spots or density.
+ZONE_DENSITY_COLOURS = ("#f7f7f7", "#d9d9d9", "#bdbdbd", "#969696", "#636363")
 MAP_OVERLAYS: tuple[dict, ...] = (
     {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
      "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",

@@ -26,7 +26,18 @@ from app.core.params import choice, int_in, parse_query
 from app.core.store import district_geometry
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
-from layers.registry import LAYERS, role_allows
+from layers.registry import (
+    HEX_BAND_COLOURS,
+    HOTSPOT_COLOURS,
+    HOTSPOT_WORDS,
+    LAYERS,
+    LQ_CLASSES,
+    LQ_UNRELIABLE_COLOUR,
+    VALUE_WORDS,
+    ZONE_COLORS,
+    ZONE_DENSITY_COLOURS,
+    role_allows,
+)
 from plan.chains import CHAINS
 from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID
 from plan.targets import TARGET_YEAR, TARGETS, implied_target
@@ -445,11 +456,36 @@ def analytics_targets(request: Request, principal: Principal = Depends(current_p
 
 
 # -- the page --------------------------------------------------------------------------------------
+# The page's sections below the map, in order: each a template of its own (with its script), so a new
+# section (e.g. 产业链 chains) is one more entry here and one more partial.
+ANALYTICS_SECTIONS = ("analytics/_zones.html", "analytics/_targets.html", "_analytics_chains.html",
+                      "analytics/_notes.html")
+
+
+def _page_config(conn) -> dict:
+    """What the page needs to name and colour things: industries (with the children a choice includes),
+    zones by kind, and the palettes of the layer registry."""
+    kinds = {k: VALUE_WORDS[("kind", k)] for k in ("core", "corridor", "cluster", "park")}
+    zones = [{"id": z["id"], "kind": z["kind"], "zh": z["name_zh"], "en": z["name_en"], "parent": z["parent_zone"]}
+             for z in data.zones_table(conn)]
+    return {
+        "industries": {p.id: {"zh": p.zh, "en": p.en, "family": data.industry_family(p.id)} for p in PLAN_INDUSTRIES},
+        "zones": zones, "kinds": kinds, "kindColours": ZONE_COLORS,
+        "lqClasses": [{"min": lo, "colour": c, "label": w} for lo, c, w in LQ_CLASSES],
+        "lqUnreliable": LQ_UNRELIABLE_COLOUR, "minCount": metrics.MIN_COUNT,
+        "zoneDensityColours": list(ZONE_DENSITY_COLOURS),
+        "hotColours": HOTSPOT_COLOURS, "hotWords": HOTSPOT_WORDS,
+        "hexColours": list(HEX_BAND_COLOURS.values()),
+        "densityRamp": ["rgb(%d,%d,%d)" % tuple(int(v) for v in c) for c in density.RAMP],
+        "outputRole": _enterprise_roles()[1]}
+
+
 @router.get("/analytics", response_class=HTMLResponse, summary="The analytics page")
 def analytics_page(request: Request):
-    industries = [{"id": p.id, "zh": p.zh, "en": p.en} for p in PLAN_INDUSTRIES]
+    with request.app.state.engine.connect() as conn:
+        config = _page_config(conn)
     return templates.TemplateResponse(request, "analytics.html", {
-        "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS,
-        "industries": industries, "industry_names": {p.id: p.zh for p in PLAN_INDUSTRY_BY_ID.values()},
-        "resolutions": hexbin.RESOLUTIONS,
+        "leaflet_js": LEAFLET_JS, "leaflet_css": LEAFLET_CSS, "chart_js": CHART_JS, "config": config,
+        "industries": PLAN_INDUSTRIES, "zones": config["zones"], "kinds": config["kinds"],
+        "resolutions": hexbin.RESOLUTIONS, "sections": ANALYTICS_SECTIONS,
         "chain_industries": [{"id": i, "zh": PLAN_INDUSTRY_BY_ID[i].zh, "en": PLAN_INDUSTRY_BY_ID[i].en} for i in CHAINS]})
