@@ -106,8 +106,10 @@
       ctx.font = "12px sans-serif"; ctx.fillStyle = "#222"; ctx.textBaseline = "middle";
       meta.data.forEach(function (bar, i) {
         var text = labels[i], w = ctx.measureText(text).width;
-        var x = bar.x + 4;
-        if (x + w > chart.chartArea.right) { x = Math.max(chart.chartArea.left + 2, bar.x - w - 4); ctx.fillStyle = "#000"; }
+        var x = bar.x + 4, inside = x + w > chart.chartArea.right;  // no room beyond the bar: write inside it, in white
+        if (inside) { x = Math.max(chart.chartArea.left + 2, bar.x - w - 4); }
+        ctx.fillStyle = inside ? "#fff" : "#222";
+        if (inside) { ctx.strokeStyle = "rgba(0,0,0,.6)"; ctx.lineWidth = 2.5; ctx.strokeText(text, x, bar.y); }
         ctx.fillText(text, x, bar.y);
       });
       ctx.restore();
@@ -136,10 +138,15 @@
       data: { labels: labels, datasets: [{ data: values, backgroundColor: colours, borderColor: "#555", borderWidth: 1 }] },
       options: { animation: false, indexAxis: "y", maintainAspectRatio: false, responsive: true,
         layout: { padding: { top: 18, right: 8 } },
-        plugins: { legend: { display: false }, valueLabels: { labels: texts },
-                   refLine: opts.refLine, tooltip: { callbacks: { label: function (c) { return texts[c.dataIndex]; } } } },
+        plugins: { legend: { display: false }, valueLabels: { labels: texts }, refLine: opts.refLine,
+                   tooltip: { callbacks: { title: function (c) { return labels[c[0].dataIndex]; },
+                                           label: function (c) { return texts[c.dataIndex]; } } } },
         scales: { x: { beginAtZero: true, max: opts.max, title: { display: true, text: opts.axis } },
-                  y: { ticks: { autoSkip: false, font: { size: 11 } } } } }
+                  y: { ticks: { autoSkip: false, font: { size: 11 }, callback: function (v) {
+                    // on a phone long names are shortened on the axis (the tooltip and the table keep them whole)
+                    var name = String(labels[v]), room = box.clientWidth < 500 ? 9 : 26;
+                    return name.length > room ? name.slice(0, room - 1) + "…" : name;
+                  } } } } }
     });
   }
 

@@ -56,6 +56,10 @@
       list.map(function (r) { return C.kindColours[r.kindId] || "#888"; }),
       list.map(function (r) { return fmt(r.density, 1) + " /km²"; }), { axis: "家/km² firms per km²" });
     A.state.charts.density = list.length;
+    document.getElementById("density-chart-key").innerHTML = "颜色 = 分区类型 colour = zone kind: " +
+      ["core", "corridor", "cluster", "park"].map(function (k) {
+        return "<i class='sw' style='background:" + C.kindColours[k] + "'></i>" + esc(A.kindWords(k));
+      }).join(" ");
     var canvas = document.getElementById("lq-chart");
     var box = canvas.parentNode.parentNode;
     var why = document.getElementById("lq-chart-why");
