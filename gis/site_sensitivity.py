@@ -75,3 +75,58 @@ def top_stability(score: np.ndarray, weights: np.ndarray, order: np.ndarray, ids
             "method": (f"each weight ×(1±{step:g}) one at a time ({n_oat} scenarios) and {samples} joint draws "
                        f"of every weight ×U(1−{step:g}, 1+{step:g}), seed {seed}; weights renormalised to 100"),
             "sites": sites}
+
+
+def deciding_criteria(score: np.ndarray, weights: np.ndarray, order: np.ndarray, labels, top_n: int = 5,
+                      compare_to: int = 20) -> dict:
+    """Which criteria decide the top ``top_n``: for each criterion, how many of the top sites leave the top if
+    it is dropped (its weight set to 0, the others renormalised; ties by the baseline order), and how many
+    points the top sites gain on it over the sites ranked top_n+1..compare_to (mean contributions).
+
+    A criterion *decides* the top when dropping it changes the top set or it gives the top sites at least one
+    point more than the sites just below; the text names those, strongest first."""
+    w = np.asarray(weights, dtype=float)
+    n = len(order)
+    top = order[:top_n]
+    below = order[top_n:compare_to]
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    rows = []
+    for j in range(len(w)):
+        if w[j] <= 0 or len(top) == 0:
+            rows.append({"criterion": j, "drop_out": 0, "points_ahead": 0.0, "decides": False})
+            continue
+        wj = w.copy()
+        wj[j] = 0.0
+        if wj.sum() <= 0:
+            drop = len(top)
+        else:
+            total = score @ (wj / wj.sum() * 100)
+            new_top = np.lexsort((position, -np.round(total, 9)))[:top_n]
+            drop = len(set(top.tolist()) - set(new_top.tolist()))
+        contribution = score[:, j] * w[j]
+        ahead = float(contribution[top].mean() - contribution[below].mean()) if len(below) else 0.0
+        rows.append({"criterion": j, "drop_out": int(drop), "points_ahead": round(ahead, 2),
+                     "decides": bool(drop > 0 or ahead >= 1.0)})
+    for r in rows:
+        r["label"] = labels[r["criterion"]]
+    deciders = sorted((r for r in rows if r["decides"]), key=lambda r: (-r["drop_out"], -r["points_ahead"]))
+    if not len(top):
+        text = "no site ranked"
+    elif not deciders:
+        text = f"no single criterion decides the top {len(top)}: they lead by small margins on several"
+    else:
+        parts = [f"{r['label']} ({r['points_ahead']:+.1f} points over ranks {top_n + 1}–{min(compare_to, n)}"
+                 + (f"; without it {r['drop_out']} of the {len(top)} "
+                    f"{'leaves' if r['drop_out'] == 1 else 'leave'} the top)" if r["drop_out"] else
+                    "; the top stays without it)") for r in deciders]
+        text = f"the top {len(top)} are decided by " + ", ".join(parts)
+    quiet = [r["label"] for r in rows if not r["decides"] and w[r["criterion"]] > 0]
+    if quiet and len(top):
+        text += "; not deciding: " + ", ".join(quiet)
+    return {"top_n": top_n, "compared_with": f"ranks {top_n + 1}–{min(compare_to, n)}", "criteria": rows,
+            "text": text,
+            "method": "each criterion dropped in turn (weight 0, others renormalised to 100): how many of the top "
+                      f"{top_n} leave; and the mean points the top {top_n} gain on it over the sites ranked "
+                      f"{top_n + 1}–{compare_to}. A criterion decides when dropping it changes the top or it gives "
+                      "the top at least 1 point more."}

@@ -5,6 +5,7 @@ gis/site_sensitivity.py; the SQL in app/sites_query.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -16,15 +17,18 @@ from app.sites import store as q
 from app.sites.spec import SearchIn, check_search
 from gis.site_neighbours import FirmCounter
 from gis.site_scoring import (
+    CALIBRATION_SAMPLE,
     CRITERIA_INFO,
+    calibrate_counts,
     explain_gap,
     profile_area_window,
     refine_top,
     score_bounds,
     score_sites,
+    separation,
     zone_fit_level,
 )
-from gis.site_sensitivity import overtake_floor, top_stability
+from gis.site_sensitivity import deciding_criteria, overtake_floor, top_stability
 from plan.industries import PLAN_INDUSTRY_BY_ID
 from plan.site_rules import (
     AVAILABILITY,
@@ -36,6 +40,8 @@ from plan.site_rules import (
 )
 
 TOP_N = 5  # the top whose stability under ±10 % weights is reported
+SEPARATION_TOP = 20  # the shown sites over which each criterion's separation is judged
+DECIDE_EXACT_LIMIT = 5000  # up to this many candidates, every neighbour count is made exact for the deciding report
 
 
 def _profile(body: SearchIn, industry: str | None) -> dict | None:
@@ -79,14 +85,33 @@ class NeighbourCounts:
         self.exact = {c.id: np.zeros(n, dtype=bool) for c in self.criteria}
         self.lower_points, self.upper_points = np.zeros(n), np.zeros(n)
         self.settled: dict[str, np.ndarray] = {}
+        self.calibration: dict[str, dict] = {}
+        calibrated = []
         for c in self.criteria:
-            lo, hi = self.counters[c.id].bounds(self.xy, c.radius_m)
+            exact = None
+            if c.scale == "data":  # the scale from the candidates' own counts (a spread sample of them)
+                sample = _spread_sample(cand["id"], CALIBRATION_SAMPLE)
+                sampled = self.counters[c.id].exact(self.xy[sample], c.radius_m)
+                transform, self.calibration[c.id] = calibrate_counts(sampled, c.radius_m, c.transform)
+                c = dataclasses.replace(c, transform=transform)
+                if len(sample) == n:
+                    exact = np.empty(n)
+                    exact[sample] = sampled
+                    self.exact[c.id][:] = True
+            calibrated.append(c)
+            lo, hi = (exact, exact) if exact is not None else self.counters[c.id].bounds(self.xy, c.radius_m)
             low, up = score_bounds(c.transform, lo, hi)
             settled = low == up  # the score is the same for any count in [lo, hi]
             self.values[c.id][settled] = lo[settled]
             self.lower_points += c.weight * low
             self.upper_points += c.weight * up
             self.settled[c.id] = settled
+        self.criteria = calibrated
+
+    def calibrated(self, criteria) -> tuple:
+        """``criteria`` with the data-set transforms of the neighbour criteria in place."""
+        mine = {c.id: c for c in self.criteria}
+        return tuple(mine.get(c.id, c) for c in criteria)
 
     def count(self, rows: np.ndarray, everything: bool = False) -> None:
         """Exact counts for ``rows`` (only where the score is still open, unless ``everything``)."""
@@ -100,6 +125,37 @@ class NeighbourCounts:
         """(upstream, downstream) firms around one shown site."""
         r = next(c.radius_m for c in self.criteria if c.id == "chain")
         return tuple(int(self.counters[k].exact(self.xy[[i]], r)[0]) for k in ("upstream", "downstream"))
+
+
+def _spread_sample(ids, size: int) -> np.ndarray:
+    """Up to ``size`` candidate rows spread evenly over the candidates in id order (reproducible)."""
+    n = len(ids)
+    by_id = np.argsort(np.asarray(ids).astype(str), kind="stable")
+    if n <= size:
+        return by_id
+    return by_id[np.linspace(0, n - 1, size).round().astype(int)]
+
+
+def _deciding(scores, counts: "NeighbourCounts | None", raw, cand, criteria) -> dict:
+    """Which criteria decide the top 5, over every candidate whose scores are exact."""
+    n = len(cand["id"])
+    labels = [CRITERIA_INFO[c.id][0] for c in scores.criteria]
+    basis = f"all {n} candidates"
+    if counts is not None and counts.criteria:
+        if n <= DECIDE_EXACT_LIMIT:
+            counts.count(np.arange(n), everything=True)
+            scores = score_sites(raw, cand["kind"], cand["id"], criteria)
+        else:
+            known = np.logical_and.reduce([counts.exact[c.id] | counts.settled[c.id] for c in counts.criteria])
+            order = np.array([i for i in scores.order if known[i]], dtype=np.int64)
+            rows = np.flatnonzero(known)
+            local = np.searchsorted(rows, order)
+            out = deciding_criteria(scores.score[rows], scores.weights, local, labels, TOP_N, SEPARATION_TOP)
+            out["basis"] = f"the {len(rows)} of {n} candidates whose neighbour counts were computed exactly"
+            return out
+    out = deciding_criteria(scores.score, scores.weights, scores.order, labels, TOP_N, SEPARATION_TOP)
+    out["basis"] = basis
+    return out
 
 
 def _fit_zones(industry: str | None, zones: dict) -> tuple[list[str], list[str]]:
@@ -162,6 +218,7 @@ def run_search(engine: Engine, body: SearchIn, primary: Engine | None = None) ->
         if industry:
             raw["zone_fit"] = cand["zone_fit"]
             counts = NeighbourCounts(conn, industry, cand, criteria)
+            criteria = counts.calibrated(criteria)
             raw.update(counts.values)
             if counts.criteria:
                 _refine(counts, raw, cand, criteria, body.limit)
@@ -180,9 +237,19 @@ def run_search(engine: Engine, body: SearchIn, primary: Engine | None = None) ->
                                above, str(cand["id"][above]) if above is not None else None))
     stability = (top_stability(scores.score, scores.weights, scores.order, cand["id"], top_n=TOP_N)
                  if body.sensitivity and n else None)
+    if stability is not None:
+        stability["deciding"] = _deciding(scores, counts, raw, cand, criteria)
+    shown = top[:SEPARATION_TOP]
+    criteria_out = []
+    for j, c in enumerate(criteria):
+        d = c.as_dict()
+        if counts is not None and c.id in counts.calibration:
+            d["calibration"] = counts.calibration[c.id]
+        d["separation"] = separation(scores.score[shown, j], CRITERIA_INFO[c.id][0])
+        criteria_out.append(d)
     return {
         "total_sites": total, "funnel": funnel, "emptied_by": emptied, "count": n, "returned": len(results),
-        "profile": profile, "criteria": [c.as_dict() for c in criteria], "results": results,
+        "profile": profile, "criteria": criteria_out, "results": results,
         "sensitivity": stability, "refreshed_sites": refreshed,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
     }

@@ -72,6 +72,10 @@ class CriterionIn(_Strict):
     transform: TransformIn | None = None
     building_transform: TransformIn | None = None
     radius_m: float | None = None
+    scale: Literal["data", "given"] | None = Field(default=None, description=(
+        "same_industry and chain only: 'data' sets the transform from the candidates' own counts (0 at the 10th "
+        "percentile, full at the 98th); 'given' uses the transform as stated. Default: 'data' when no transform "
+        "is given, else 'given'"))
 
 
 EXAMPLE = {
@@ -163,9 +167,13 @@ def build_criteria(items: list[CriterionIn] | None) -> tuple[Criterion, ...]:
         if d is None:
             raise bad_request(f"unknown criterion {item.id!r}; use one of {', '.join(defaults)}")
         radius = item.radius_m if item.radius_m is not None else DEFAULT_RADIUS_M.get(item.id)
+        if item.scale == "data" and item.id not in RADIUS_CRITERIA:
+            raise bad_request(f"criterion {item.id}: scale 'data' applies only to {' and '.join(RADIUS_CRITERIA)}")
+        scale = (item.scale or ("given" if item.transform is not None else "data")) if item.id in RADIUS_CRITERIA \
+            else "given"
         out.append(Criterion(item.id, item.weight, _transform(item.transform, d.transform),
                              _transform(item.building_transform, d.building_transform) if item.id == "price" else None,
-                             radius if item.id in RADIUS_CRITERIA else None))
+                             radius if item.id in RADIUS_CRITERIA else None, scale))
     criteria = tuple(out)
     try:
         validate_criteria(criteria)

@@ -36,7 +36,10 @@
       <input class="w" type="number" min="0" step="any" value="${c.weight}" aria-label="weight ${c.id}">
       <span class="t"><select class="tt">${Object.keys(PARAMS).map((k) => `<option ${k === t.type ? "selected" : ""}>${k}</option>`).join("")}</select>
       <input class="p1" size="5"> <input class="p2" size="5">
-      ${c.radius_m !== undefined ? `r <input class="r" size="5" value="${c.radius_m}">m` : ""}</span>`;
+      ${c.radius_m !== undefined ? `r <input class="r" size="5" value="${c.radius_m}">m` : ""}
+      ${c.scale !== undefined ? `<label class="scale"><input type="checkbox" class="scale-data" ${c.scale === "data" ? "checked" : ""}> 按数据定标 scale from the data</label>` : ""}</span>
+      <span class="curve"></span><span class="sep small"></span>`;
+    row.dataset.unit = c.unit;
     const [a, b] = PARAMS[t.type];
     row.querySelector(".p1").value = t[a]; row.querySelector(".p2").value = t[b];
     row.querySelector(".tt").addEventListener("change", (ev) => {
@@ -45,6 +48,9 @@
       row.querySelector(".p1").value = ""; row.querySelector(".p2").value = y === "better" ? "below" : "";
     });
     row.querySelector(".w").addEventListener("input", weightSum);
+    for (const el of row.querySelectorAll(".tt, .p1, .p2, .scale-data"))  // the curve follows the inputs
+      el.addEventListener(el.tagName === "SELECT" || el.type === "checkbox" ? "change" : "input", () => window.QingpuCurves.renderRow(row));
+    window.QingpuCurves.renderRow(row);
     return row;
   }
   for (const c of cfg.criteria) $("#criteria").appendChild(criterionRow(c));
@@ -87,6 +93,8 @@
       t[b] = b === "better" ? row.querySelector(".p2").value : Number(row.querySelector(".p2").value);
       const item = {id: row.dataset.id, weight: Number(row.querySelector(".w").value), transform: t};
       const r = row.querySelector(".r"); if (r) item.radius_m = Number(r.value);
+      const scale = row.querySelector(".scale-data");
+      if (scale) { item.scale = scale.checked ? "data" : "given"; if (scale.checked) delete item.transform; }
       return item;
     });
     return {constraints: c, profile, criteria, limit: 100};
@@ -179,6 +187,10 @@
       layer.openPopup(layer.getBounds().getCenter());
     });
     showStability(r.sensitivity);
+    for (const c of r.criteria) {  // the curves the search used (a data-set scale shows the candidates' percentiles)
+      const row = document.querySelector(`.crit[data-id="${c.id}"]`);
+      if (row) window.QingpuCurves.renderRow(row, c);
+    }
   }
 
   function highlight(id) {
@@ -191,6 +203,8 @@
     const el = $("#stability");
     if (!s || !s.sites.length) { el.innerHTML = ""; return; }
     el.innerHTML = `<h3>前${s.top_n}名稳定性 Top-${s.top_n} stability (weights ±${s.step * 100}%)</h3>
+      ${s.deciding ? `<p class="deciding">决定前${s.top_n}名的准则 What decides the top ${s.top_n}: ${esc(s.deciding.text)}.</p>
+        <p class="muted small">${esc(s.deciding.method)} (${esc(s.deciding.basis)})</p>` : ""}
       <p class="muted small">${esc(s.method)}. The top-${s.top_n} set is unchanged in ${s.top_set_unchanged} of ${s.scenarios} scenarios.</p>
       <table class="data"><tr><th>#</th><th>ID</th><th>stays in top ${s.top_n}</th><th>worst rank</th></tr>
       ${s.sites.map((x) => `<tr><td>${x.base_rank}</td><td>${esc(x.id)}</td><td>${Math.round(x.stayed_share * 100)} %</td><td>${x.worst_rank}</td></tr>`).join("")}</table>`;

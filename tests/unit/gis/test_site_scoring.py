@@ -253,3 +253,35 @@ def test_rank_order_breaks_ties_by_id_exactly_like_a_full_lexsort():
         ids = np.array([f"S-{i:05d}" for i in rng.permutation(n)], dtype=object)
         expected = np.lexsort((ids.astype(str), -np.round(total, 9)))
         assert rank_order(total, ids).tolist() == expected.tolist()
+
+
+def test_calibrate_counts_takes_the_10th_and_98th_percentiles_and_says_when_it_cannot():
+    from gis.site_scoring import calibrate_counts
+
+    fallback = Transform("linear", best=20, worst=0)
+    t, info = calibrate_counts(np.arange(101), 3000, fallback)
+    assert (t.best, t.worst) == (98, 10) and info["separates"] and info["median"] == 50
+    t, info = calibrate_counts([5] * 99 + [9], 3000, fallback)  # the percentiles coincide: min..max
+    assert (t.best, t.worst) == (9, 5)
+    t, info = calibrate_counts([7, 7, 7], 3000, fallback)
+    assert t is fallback and not info["separates"] and "cannot separate" in info["text"]
+
+
+def test_separation_flags_full_marks_for_most_of_the_top():
+    from gis.site_scoring import separation
+
+    assert separation(np.array([1.0] * 17 + [0.5] * 3), "x")["saturated"] is True
+    assert separation(np.linspace(1, 0, 20), "x")["separates"] is True
+    assert "no points" in separation(np.zeros(20), "x")["text"]
+
+
+def test_deciding_criteria_drop_each_in_turn():
+    from gis.site_sensitivity import deciding_criteria
+
+    # criterion 0 alone orders the sites; criterion 1 is the same for everyone
+    score = np.column_stack([np.linspace(1, 0, 30), np.ones(30)])
+    order = np.arange(30)
+    out = deciding_criteria(score, np.array([50.0, 50.0]), order, ["a", "b"], top_n=5)
+    a, b = out["criteria"]
+    assert a["decides"] and a["points_ahead"] > 1 and not b["decides"] and b["drop_out"] == 0
+    assert out["text"].startswith("the top 5 are decided by a") and "not deciding: b" in out["text"]
