@@ -42,26 +42,68 @@ def place_points(conn: Connection, lon, lat, plan_industries) -> Assignment:
     return assign_points(np.asarray(lon, float), np.asarray(lat, float), plan_industries, load_zones(conn))
 
 
+# A fetched row: (uscc, name, lon, lat, plan_industry, zones, primary_zone, primary_reason, ctid).
+_ROW = ("e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, e.zones, e.primary_zone, "
+        "e.primary_reason, CAST(e.ctid AS text)")
+
+
 def _fetch_points(conn: Connection, sql: str, params: dict) -> list:
-    return conn.execute(text(
-        f"SELECT e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, e.zones, e.primary_zone, "
-        f"e.primary_reason FROM enterprises e {sql}"), params).all()
+    return conn.execute(text(f"SELECT {_ROW} FROM enterprises e {sql}"), params).all()
+
+
+def _changed(rows: list, assignment: Assignment) -> list[int]:
+    """Indexes of the rows whose stored zones, primary zone or reason differ from the new placement.
+    Compared once per distinct (stored, placement) pair: a big edit has only a few hundred."""
+    seen: dict[tuple, bool] = {}
+    out = []
+    for i, (r, g) in enumerate(zip(rows, assignment.group_of)):
+        key = (tuple(r[5] or ()), r[6], r[7], int(g))
+        differs = seen.get(key)
+        if differs is None:
+            p = assignment.placements[key[3]]
+            differs = seen[key] = key[0] != p.zones or r[6] != p.primary or r[7] != p.reason
+        if differs:
+            out.append(i)
+    return out
 
 
 def _write(conn: Connection, rows: list, assignment: Assignment) -> int:
-    """Store the placements that differ from what is stored; returns how many changed."""
-    changed = [(r[0], ",".join(p.zones), p.primary, p.reason) for r, p in zip(rows, assignment)
-               if tuple(r[5] or ()) != p.zones or r[6] != p.primary or r[7] != p.reason]
+    """Store the placements that differ from what is stored; returns how many changed.
+
+    One UPDATE for all of them, found by their row address (a TID scan: no index probe) and
+    checked by credit code. The assignment columns carry no index and the table keeps free room
+    on its pages (migration 0008), so each rewritten row is a heap-only tuple: no index is touched.
+    The caller holds the rows still (assignment._lock_enterprises, or its own writes of them).
+    """
+    changed = _changed(rows, assignment)
     if not changed:
         return 0
-    uscc, zones, primary, reason = (list(c) for c in zip(*changed))
-    conn.execute(text(
-        "UPDATE enterprises e SET zones = string_to_array(u.z, ','), primary_zone = u.p, primary_reason = u.r, "
-        "updated_at = now() FROM unnest(CAST(:u AS text[]), CAST(:z AS text[]), CAST(:p AS text[]), "
-        "CAST(:r AS text[])) AS u(uscc, z, p, r) WHERE e.uscc = u.uscc"),
-        {"u": uscc, "z": zones, "p": primary, "r": reason})
+    groups: dict[int, int] = {}
+    tids, usccs, gi = [], [], []
+    for i in changed:
+        tids.append(rows[i][8])
+        usccs.append(rows[i][0])
+        gi.append(groups.setdefault(int(assignment.group_of[i]), len(groups) + 1))
+    places = [assignment.placements[g] for g in groups]
+    written = conn.execute(text(
+        "UPDATE enterprises e SET zones = string_to_array(g.z, ','), primary_zone = g.p, primary_reason = g.r, "
+        "updated_at = now() "
+        "FROM unnest(CAST(:t AS tid[]), CAST(:u AS text[]), CAST(:gi AS int[])) AS u(t, uscc, gi) "
+        "JOIN unnest(CAST(:z AS text[]), CAST(:p AS text[]), CAST(:r AS text[])) WITH ORDINALITY AS g(z, p, r, gi) "
+        "ON g.gi = u.gi WHERE e.ctid = ANY(CAST(:t AS tid[])) AND e.ctid = u.t AND e.uscc = u.uscc"),
+        {"t": tids, "u": usccs, "gi": gi, "z": [",".join(p.zones) for p in places],
+         "p": [p.primary for p in places], "r": [p.reason for p in places]}).rowcount
+    if written != len(changed):  # a row moved under us (only possible without the table lock)
+        raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
     bump_version(conn, "enterprises")
     return len(changed)
+
+
+def _lock_enterprises(conn: Connection) -> None:
+    """Hold enterprises still until this transaction ends (readers go on): the rows read for a
+    re-assignment are then the rows written, at the same addresses. Taken after the layout lock,
+    the order every writer of assignments uses."""
+    conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def _assign(rows: list, zones: list[ZoneInfo]) -> Assignment:
@@ -83,7 +125,7 @@ def assign_all(conn: Connection) -> int:
     # The layout lock first, as every zone write takes it before it writes enterprises:
     # the other order would deadlock against a zone edit.
     lock_layout(conn)
-    conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
+    _lock_enterprises(conn)
     raw = conn.connection.driver_connection
     buf = io.BytesIO()
     with raw.cursor() as cur:
@@ -125,12 +167,16 @@ def assign_all(conn: Connection) -> int:
 
 def reassign_zone_members(conn: Connection, zone_id: str) -> int:
     """Recompute the enterprises a zone contains (after a change of its targets or kind)."""
+    lock_layout(conn)
+    _lock_enterprises(conn)
     rows = _fetch_points(conn, "WHERE :z = ANY(e.zones)", {"z": zone_id})
     return _write(conn, rows, _assign(rows, load_zones(conn))) if rows else 0
 
 
 def reassign_usccs(conn: Connection, usccs: list[str]) -> int:
     """Recompute the given enterprises (e.g. after their industry changed)."""
+    lock_layout(conn)
+    _lock_enterprises(conn)
     rows = _fetch_points(conn, "WHERE e.uscc = ANY(CAST(:u AS text[]))", {"u": list(usccs)})
     return _write(conn, rows, _assign(rows, load_zones(conn))) if rows else 0
 
@@ -142,47 +188,52 @@ WITH g AS (
            ST_SetSRID(ST_GeomFromEWKB(CAST(:new AS bytea)), 4326) AS b
 ), parts AS (
     -- Small pieces keep the index probes tight even when the changed strip is long.
-    SELECT ST_Subdivide(COALESCE(ST_SymDifference(a, b), a, b), 128) AS piece FROM g
+    SELECT ST_Subdivide(CASE WHEN :whole THEN COALESCE(ST_Union(a, b), a, b)
+                             ELSE COALESCE(ST_SymDifference(a, b), a, b) END, 128) AS piece FROM g
+    UNION ALL
+    -- Enterprises inside the edited zone and a zone whose specificity order against it flipped.
+    SELECT ST_Subdivide(ST_Intersection(COALESCE(ST_Union(g.a, g.b), g.a, g.b), z.geom), 128)
+    FROM g, zones z WHERE z.id = ANY(CAST(:others AS text[]))
 )
 """
 
 
 def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pairs: list[tuple[str, str]],
               members_of: str | None = None) -> list:
-    rows = []
-    if old_wkb is not None or new_wkb is not None:
-        # The planner cannot estimate ST_Subdivide's output and over-costs the join, which
-        # switches on JIT compilation: ~0.2 s lost before the first row on a 1M-row table.
-        previous_jit = conn.execute(text("SELECT current_setting('jit')")).scalar()
-        conn.execute(text("SELECT set_config('jit', 'off', true)"))
-        found = conn.execute(text(
-            _CHANGED_AREA + "SELECT e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, e.zones, "
-            "e.primary_zone, e.primary_reason FROM enterprises e JOIN parts p ON ST_Intersects(e.geom, p.piece)"),
-            {"old": old_wkb, "new": new_wkb}).all()
-        conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": previous_jit})
-        # A point on the seam of two pieces comes back twice.
-        rows = list({r[0]: r for r in found}.values())
-    seen = {r[0] for r in rows}
-    queries = [("WHERE e.zones @> CAST(:pair AS text[])", {"pair": [a, b]}) for a, b in pairs]
-    if members_of:
-        queries.append(("WHERE :z = ANY(e.zones)", {"z": members_of}))
-    for sql, params in queries:
-        for r in _fetch_points(conn, sql, params):
-            if r[0] not in seen:
-                seen.add(r[0])
-                rows.append(r)
-    return rows
+    """The enterprises whose placement the edit can change, all found through the gist index:
+    inside the symmetric difference of the old and new boundary; inside both the edited zone and a
+    zone in ``pairs`` (their order flipped); with ``members_of`` (new kind or targets) everything
+    inside the old or new boundary."""
+    if old_wkb is None and new_wkb is None:
+        return []
+    # The planner cannot estimate ST_Subdivide's output and over-costs the join, which
+    # switches on JIT compilation: ~0.2 s lost before the first row on a 1M-row table.
+    previous_jit = conn.execute(text("SELECT current_setting('jit')")).scalar()
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    found = conn.execute(text(
+        _CHANGED_AREA + f"SELECT {_ROW} FROM enterprises e JOIN parts p ON ST_Intersects(e.geom, p.piece)"),
+        {"old": old_wkb, "new": new_wkb, "whole": members_of is not None,
+         "others": sorted({b for _, b in pairs})}).all()
+    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": previous_jit})
+    # A point on the seam of two pieces (or inside two searched areas) comes back twice.
+    return list({r[0]: r for r in found}.values())
 
 
 def _impact(rows: list, assignment: Assignment) -> dict:
     entered: dict[str, list[str]] = {}
     left: dict[str, list[str]] = {}
     primary_changed = []
-    for row, placement in zip(rows, assignment):
-        before, after = set(row[5] or ()), set(placement.zones)
-        for z in sorted(after - before):
+    moves: dict[tuple, tuple] = {}  # (stored zones, group) -> (entered, left): a few hundred distinct
+    for row, g in zip(rows, assignment.group_of):
+        placement = assignment.placements[g]
+        key = (tuple(row[5] or ()), int(g))
+        move = moves.get(key)
+        if move is None:
+            before, after = set(key[0]), set(placement.zones)
+            move = moves[key] = (sorted(after - before), sorted(before - after))
+        for z in move[0]:
             entered.setdefault(z, []).append(row[0])
-        for z in sorted(before - after):
+        for z in move[1]:
             left.setdefault(z, []).append(row[0])
         if row[6] != placement.primary:
             primary_changed.append({"uscc": row[0], "name": row[1], "from": row[6], "to": placement.primary,
@@ -226,6 +277,7 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     """
     old_geom_wkb, new_geom_wkb = _as_bytes(old_geom_wkb), _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
+    _lock_enterprises(conn)
     pairs: list[tuple[str, str]] = []
     retargeted = None
     if old_geom_wkb is not None and new_geom_wkb is not None:
