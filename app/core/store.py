@@ -104,6 +104,12 @@ def replay_status(conn: Connection) -> dict:
     return {"standby": bool(standby), "replayed_at": replayed_at}
 
 
+def points_version_key(collection: str) -> str:
+    """The counter of a point layer's positions and plan industries alone, bumped by a database
+    trigger (migration 0011) on every statement that may change them; assignments leave it alone."""
+    return f"{collection}:points"
+
+
 def data_version(conn: Connection, collection: str) -> int:
     return data_versions(conn, [collection])[collection]
 

@@ -238,14 +238,15 @@ def layer_tile(conn: Connection, layer: Layer, fields, z: int, x: int, y: int, e
     return int(row.version or 0), bytes(row.mvt or b"")
 
 
-def point_coordinates(conn: Connection, layer: Layer, industries: tuple[str, ...] | None = None
+def point_coordinates(conn: Connection, layer: Layer, version_key: str, industries: tuple[str, ...] | None = None
                       ) -> tuple[int, np.ndarray, np.ndarray]:
-    """(the layer's data version, lon, lat of every point, optionally of these plan industries) in one statement."""
+    """(the data version ``version_key``, lon, lat of every point, optionally of these plan industries)
+    in one statement, so the version and the points agree."""
     where = " WHERE plan_industry = ANY(:inds)" if industries is not None else ""
     row = conn.execute(text(
         f"SELECT {data_version_sql('c')} AS version, "
         f"array_agg(ST_X(geom)) AS lon, array_agg(ST_Y(geom)) AS lat FROM {layer.table}{where}"),
-        {"c": layer.id, "inds": list(industries or ())}).one()
+        {"c": version_key, "inds": list(industries or ())}).one()
     return int(row.version or 0), np.asarray(row.lon or [], dtype=float), np.asarray(row.lat or [], dtype=float)
 
 

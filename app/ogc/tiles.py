@@ -13,7 +13,11 @@ Points below `POINT_DETAIL_ZOOM` are merged per cell of 64 tile units (64 x 64 c
 of a 256-px tile), each carrying only `point_count`: a district-wide tile of a million enterprises stays
 small and draws the same picture. The counts come from a per-process pyramid (gis.point_grid) built
 once per data version from one snapshot, so such a tile is a binary search plus ST_AsMVT of at most
-4,096 points, never a scan of the table.
+4,096 points, never a scan of the table. Those tiles and the pyramid key on the layer's points
+version (`<layer>:points`, bumped by a database trigger only when positions or plan industries may
+have changed; migration 0011), not on the layer's version: a zone edit rewrites assignments only, so
+after it every process keeps its pyramid and its low-zoom tiles, and the first such tile costs what a
+warm one does.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from app.core.db import reader
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
-from app.core.store import data_versions
+from app.core.store import data_versions, points_version_key
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.features import count_tile, layer_tile, point_coordinates
 from gis.point_grid import CELLS, PointGrid
@@ -77,7 +81,7 @@ class GridStore:
             held = self._grids.get(key)
             if held and held[0] >= version:
                 return held
-            built, lon, lat = point_coordinates(conn, layer, industries)
+            built, lon, lat = point_coordinates(conn, layer, points_version_key(layer.id), industries)
             held = (built, PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
             self._grids[key] = held
             return held
@@ -131,7 +135,10 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     cache_control = "public, no-cache" if public_view else "private, no-cache"
     cache, grids = app_caches(request.app)
     with reader(request, principal).connect() as conn:
-        versions = data_versions(conn, [layer.id for layer in layers]) if layers else {}
+        grid = {layer.id for layer in layers if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM}
+        keys = {layer.id: points_version_key(layer.id) if layer.id in grid else layer.id for layer in layers}
+        read = data_versions(conn, sorted(set(keys.values()))) if layers else {}
+        versions = {layer_id: read[key] for layer_id, key in keys.items()}
         etag = etag_for(z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries)
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
         if not_modified(request, etag):
@@ -142,7 +149,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
             key = (layer.id, z, x, y, field_keys[layer.id], only, versions[layer.id])
             tile = cache.get(key)
             if tile is None:
-                if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM:
+                if layer.id in grid:
                     built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y, only)
                 else:
                     built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER, only)

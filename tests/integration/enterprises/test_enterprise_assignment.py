@@ -310,3 +310,64 @@ def test_assign_all_equals_a_postgis_recomputation_and_is_idempotent(engine):
                 "SELECT uscc, zones, primary_zone FROM enterprises WHERE uscc LIKE 'S%'"))} == expected
         finally:
             trans.rollback()
+
+
+def _written(conn) -> tuple[int, int]:
+    """(rows updated, of them heap-only) in enterprises by this transaction so far."""
+    row = conn.execute(text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                            "WHERE relname = 'enterprises'")).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+@pytest.mark.parametrize("edit", ["bulge", "redraw"])
+def test_a_big_edit_and_a_whole_zone_redraw_equal_postgis_and_touch_no_index(engine, edit):
+    """3,000 enterprises over the district; the core gets a 3 km bulge, or is redrawn as a disc elsewhere.
+    Afterwards every enterprise's zones and primary zone equal a PostGIS recomputation with the rule
+    written in SQL, the rows were rewritten as heap-only tuples (no index entry added: the assignment
+    columns carry no index), and the points version — which low-zoom tiles key on — did not move."""
+    from app.zones.store import apply_change, current
+
+    with engine.begin() as conn:  # committed, as a loaded table is: its old row versions are dead
+        conn.execute(text(SEED))
+        assign_all(conn)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            shape = {
+                "bulge": "SELECT ST_AsBinary(ST_Union(z.geom, ST_Buffer(ST_ClosestPoint(ST_Boundary(z.geom), "
+                         "ST_Centroid(c.geom))::geography, 3000)::geometry)) FROM zones z, zones c "
+                         "WHERE z.id = 'cluster-logistics' AND c.id = 'core'",
+                "redraw": "SELECT ST_AsBinary(ST_Buffer(ST_SetSRID(ST_MakePoint(121.05, 31.12), 4326)::geography, "
+                          "2500)::geometry)",
+            }[edit]
+            zone = "cluster-logistics" if edit == "bulge" else "cluster-software"
+            new = shapely_wkb.loads(bytes(conn.execute(text(shape)).scalar_one()))
+            state = current(conn, zone)
+            children = conn.execute(text("SELECT count(*) FROM zones WHERE parent_zone = :z"), {"z": zone}).scalar()
+            assert children == 0
+            points = conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises:points'")
+                                  ).scalar()
+            before = _written(conn)
+            impact = _apply(conn, apply_change, zone, state, new, edit)
+            moved = sum(len(v) for v in impact["enterprises"]["entered"].values()) + \
+                sum(len(v) for v in impact["enterprises"]["left"].values())
+            assert moved > 20
+            upd, hot = (a - b for a, b in zip(_written(conn), before))
+            assert upd >= moved // 2 and hot == upd
+            expected = {u: (sorted(zones), primary) for u, zones, primary in conn.execute(text(RECOMPUTE))}
+            got = {u: (sorted(zones), primary) for u, zones, primary in conn.execute(text(
+                "SELECT uscc, zones, primary_zone FROM enterprises WHERE uscc LIKE 'S%'"))}
+            assert got == expected
+            assert conn.execute(text("SELECT version FROM data_versions WHERE collection = 'enterprises:points'")
+                                ).scalar() == points
+        finally:
+            trans.rollback()
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'S%'"))
+
+
+def _apply(conn, apply_change, zone, state, geom, comment):
+    from app.zones.store import etag
+
+    return apply_change(conn, "update", zone, "tester", comment, dict(state.attrs), geom,
+                        if_match=etag(zone, state.version))

@@ -195,3 +195,49 @@ def test_another_process_serves_the_edit_at_once(live_server, engine):
         with engine.begin() as conn:
             conn.execute(text("UPDATE enterprises SET name = :n WHERE uscc = :u"), {"n": NAMED[1][1], "u": NAMED[1][0]})
             bump_version(conn, "enterprises")
+
+
+def test_a_zone_edit_keeps_low_zoom_point_tiles_and_a_moved_point_shows_at_once(client, engine, planner_auth):
+    """Low-zoom point counts key on the points version: a zone edit (assignments only) keeps the tile, its
+    ETag and the pyramid; moving an enterprise by plain SQL (no app code bumping anything) changes the tile."""
+    z, x, y = tile_of(HUAXIN[2], HUAXIN[3], 11)
+    url = f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    detail = "/collections/enterprises/tiles/WebMercatorQuad/{}/{}/{}".format(*tile_of(HUAXIN[2], HUAXIN[3], 16))
+    first = client.get(url)
+    counts = sum(f["properties"]["point_count"] for f in decode(first)["enterprises"]["features"])
+    detail_etag = client.get(detail).headers["etag"]
+    grids = client.app.state.tile_grids
+    pyramid = grids._grids[("enterprises", None)][1]
+    zone = client.get("/collections/zones/items/core")
+    feature = zone.json()
+    res = client.put("/collections/zones/items/core", json={**feature, "comment": "tile check"},
+                     headers={**planner_auth, "If-Match": zone.headers["etag"]})
+    assert res.status_code == 200, res.text
+    again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304  # same points: same tile, same tag
+    assert grids._grids[("enterprises", None)][1] is pyramid  # not rebuilt
+    assert client.get(detail).headers["etag"] != detail_etag  # detail tiles carry primary_zone: new tag
+    try:
+        with engine.begin() as conn:  # far away: leaves this tile
+            conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(120.9, 31.25), 4326) "
+                              "WHERE uscc = :u"), {"u": HUAXIN[0]})
+        moved = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+        assert moved.status_code == 200
+        assert sum(f["properties"]["point_count"] for f in decode(moved)["enterprises"]["features"]) == counts - 1
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE uscc = :u"),
+                         {"x": HUAXIN[2], "y": HUAXIN[3], "u": HUAXIN[0]})
+    assert sum(f["properties"]["point_count"] for f in decode(client.get(url))["enterprises"]["features"]) == counts
+
+
+def test_every_point_layer_table_bumps_its_points_version(engine):
+    """The low-zoom tiles of every Point layer trust `<layer>:points`: its table must carry the trigger."""
+    from layers.registry import LAYERS
+
+    with engine.connect() as conn:
+        triggered = set(conn.execute(text(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'bump_points_version'")).scalars())
+    points = {layer.table for layer in LAYERS.values() if layer.geometry_type == "Point"}
+    assert points and points <= triggered
