@@ -72,7 +72,7 @@ def _write(conn: Connection, rows: list, assignment: Assignment) -> int:
 
     One UPDATE for all of them, found by their row address (a TID scan: no index probe) and
     checked by credit code. The assignment columns carry no index and the table keeps free room
-    on its pages (migration 0008), so each rewritten row is a heap-only tuple: no index is touched.
+    on its pages (migration 0011), so each rewritten row is a heap-only tuple: no index is touched.
     The caller holds the rows still (assignment._lock_enterprises, or its own writes of them).
     """
     changed = _changed(rows, assignment)

@@ -1,7 +1,7 @@
 """Fast re-assignment and tiles that survive zone edits.
 
-Revision ID: 0008_fast_assignment
-Revises: 0007_hardening
+Revision ID: 0011_fast_assignment
+Revises: 0010_briefs
 
 - Enterprises' zone assignment (zones, primary_zone, primary_reason) is no longer indexed and the
   table keeps half of each page free (fillfactor 50): re-assigning rows then rewrites them as
@@ -17,8 +17,8 @@ Revises: 0007_hardening
 """
 from alembic import op
 
-revision = "0008_fast_assignment"
-down_revision = "0007_hardening"
+revision = "0011_fast_assignment"
+down_revision = "0010_briefs"
 branch_labels = None
 depends_on = None
 
