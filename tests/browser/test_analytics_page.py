@@ -120,7 +120,7 @@ def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density_a
 
 def test_lq_and_hotspots_have_separate_palettes_and_every_drawn_layer_a_legend(page, live_server, enterprises):  # noqa: F811
     state = _open(page, live_server, "?industry=ic")
-    legend = page.locator(".analytics-legend")
+    legend = page.locator("#legend-panel")  # beside the map on a desktop (in a fold-away box on the map on a phone)
     text_ = legend.inner_text()
     assert "区位熵 LQ" in text_ and "about the district average" in text_ and "unreliable" in text_
     assert "hot spot" in text_ and "after false-discovery correction" in text_ and "gi_z" not in text_

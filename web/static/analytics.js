@@ -155,14 +155,18 @@
     map = L.map("analytics-map", { zoomSnap: 0.5 }).setView([31.12, 121.09], 10);
     L.control.scale({ imperial: false }).addTo(map);
     layerControl = L.control.layers(null, null, { collapsed: PHONE, position: "topright" }).addTo(map);
-    map.createPane("labels"); map.getPane("labels").style.zIndex = 650; map.getPane("labels").style.pointerEvents = "none";
+    // Drawing order: zones (overlayPane, 400) < density surface < hex cells and hotspots < enterprises < labels.
+    [["surface", 405], ["cells", 410], ["firms", 430], ["labels", 650]].forEach(function (p) {
+      map.createPane(p[0]); map.getPane(p[0]).style.zIndex = p[1];
+    });
+    map.getPane("labels").style.pointerEvents = "none"; map.getPane("surface").style.pointerEvents = "none";
     legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "legend analytics-legend");
       L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
       return div;
     };
-    legend.addTo(map);
+    if (PHONE) { legend.addTo(map); }  // on a desktop the legend stands beside the map (#legend-panel)
     map.on("overlayadd overlayremove", drawLegend);
     map.on("zoomend moveend", placeLabels);
   }
@@ -181,7 +185,7 @@
   }
   var ORDER = ["zones", "hotspots", "hexbins", "density", "enterprises"];
   function drawLegend() {
-    var div = document.querySelector(".analytics-legend");
+    var div = PHONE ? document.querySelector(".analytics-legend") : $("legend-panel");
     if (!div) { return; }
     var parts = [];
     ORDER.forEach(function (key) {
@@ -231,11 +235,17 @@
       var visible = single || l.kind !== "park" || zoom >= 12;
       el.style.display = visible ? "" : "none";
       if (!visible) { return; }
-      var r = el.firstChild.getBoundingClientRect();
-      var clash = placed.some(function (p) {
-        return r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top;
-      });
-      if (clash) { el.style.display = "none"; return; }
+      // try the label at its place, then nudged up or down by a line; hide it when every try overlaps
+      var span = el.firstChild, tries = [0, -16, 16, -32, 32], r = null;
+      for (var k = 0; k < tries.length; k++) {
+        span.style.marginTop = tries[k] + "px";
+        var box = span.getBoundingClientRect();
+        var clash = placed.some(function (p) {
+          return box.left < p.right && box.right > p.left && box.top < p.bottom && box.bottom > p.top;
+        });
+        if (!clash) { r = box; break; }
+      }
+      if (!r) { span.style.marginTop = "0px"; el.style.display = "none"; return; }
       placed.push(r); shown++;
     });
     state.layers.labels = shown;
@@ -279,7 +289,7 @@
       offer(lq ? "分区区位熵 Zone LQ" : "分区密度 Zone density", layer, true, html);
       drop(lq ? "分区密度 Zone density" : "分区区位熵 Zone LQ");
       drawLabels(fc.features);
-      if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+      if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false }); }
       state.layers.zones = fc.features.length;
       state.layers.zoneColouring = lq ? "lq" : "density";
       return fc;
@@ -316,7 +326,7 @@
     }
     return page("/collections/enterprises/items" + query(params), 1).then(function () {
       if (gen !== generation) { return; }
-      var renderer = L.canvas({ padding: 0.3 });
+      var renderer = L.canvas({ padding: 0.3, pane: "firms" });
       var layer = L.layerGroup(features.map(function (x) {
         var c = x.geometry.coordinates, p = x.properties;
         return L.circleMarker([c[1], c[0]], { renderer: renderer, radius: 2.5, color: "#1a1a1a", weight: 0.5,
@@ -334,7 +344,7 @@
     return getJSON("/analytics/hexbins" + query(Object.assign({ resolution: f.resolution }, apiParams(f)))).then(function (fc) {
       if (gen !== generation) { return fc; }
       var classes = quantileClasses(fc.features.map(function (x) { return x.properties.count; }), C.hexColours);
-      var layer = L.geoJSON(fc, {
+      var layer = L.geoJSON(fc, { pane: "cells",
         style: function (x) {
           return { color: "#555", weight: 0.4, fillColor: classOf(classes, x.properties.count).colour, fillOpacity: 0.75,
                    className: "hexbin-cell" };
@@ -367,7 +377,7 @@
     return getJSON("/analytics/hotspots" + query(params)).then(function (fc) {
       if (gen !== generation) { return fc; }
       var meta = fc.metadata, fdr = meta.fdr;
-      var layer = L.geoJSON(fc, {
+      var layer = L.geoJSON(fc, { pane: "cells",
         style: function (x) {
           return { color: "#222", weight: 0.6, fillColor: C.hotColours[x.properties["class"]], fillOpacity: 0.85,
                    className: "hotspot-cell" };
@@ -384,8 +394,6 @@
         present.map(function (k) {
           return swatch(C.hotColours[k], esc((C.hotWords[k] || [k, k]).join(" · ")) + " (" + meta.classes[k] + " 格 cells)", true);
         }).join("") + (present.length ? "" : "<div>无显著的格 no significant cell</div>") +
-        (present.length < keys.length ? "<div class='hint'>其余等级无格 no cells in the other classes (" +
-          keys.filter(function (k) { return !meta.classes[k]; }).map(function (k) { return esc(C.hotWords[k][0]); }).join(", ") + ")</div>" : "") +
         "<div class='hint'>" + (fdr.method === "none" ? "未做错误发现率校正: 会有误报 no false-discovery correction: expect false alarms"
           : "错误发现率校正后 after false-discovery correction (Benjamini–Hochberg)") +
         "; 不显著的格不着色 cells not significant are left blank (" + (meta.classes.not_significant || 0) + ")</div>";
@@ -409,7 +417,7 @@
     }
     return getJSON("/analytics/density" + query(Object.assign({ format: "overlay" }, apiParams(f)))).then(function (d) {
       if (gen !== generation) { return; }
-      var layer = L.imageOverlay(d.image, d.bounds, { opacity: 0.8, className: "density-overlay" });
+      var layer = L.imageOverlay(d.image, d.bounds, { opacity: 0.8, className: "density-overlay", pane: "surface" });
       layer._qpKey = "density";
       var unit = d.metadata.unit === "firms per km²" ? "家/km² firms per km²" : d.metadata.unit;
       offer("核密度 Density surface", layer, false,
