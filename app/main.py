@@ -27,6 +27,7 @@ from app.enterprises import routes as enterprise_routes
 from app.ogc import exports, search, tiles, tilesets
 from app.ogc import routes as features_routes
 from app.ogc.openapi import openapi_document
+from app.pages import basemap, editor
 from app.pages import routes as page_routes
 from app.reference import routes as reference_routes
 from app.sites import routes as site_routes
@@ -39,6 +40,8 @@ ROUTERS = (
     health.router,
     auth.router,
     page_routes.router,
+    basemap.router,
+    editor.router,
     features_routes.router,
     zone_routes.router,
     zone_upload.router,

@@ -21,9 +21,12 @@ class Settings(BaseSettings):
     # Signing key for bearer tokens; when unset, the database's own key (table signing_key) is used.
     secret_key: str | None = Field(default=None, validation_alias="QINGPU_SECRET_KEY")
     token_minutes: int = Field(default=8 * 60, validation_alias="QINGPU_TOKEN_MINUTES")
-    # Basemap for the maps: none (default, works offline), osm, or tianditu (needs a key).
+    # Basemap for the maps: none (default, works offline), osm, tianditu (needs a key), or local: the
+    # folder of {z}/{x}/{y} tiles or the .mbtiles file in QINGPU_BASEMAP_TILES, served by the app.
     basemap: str = Field(default="none", validation_alias="QINGPU_BASEMAP")
     tianditu_key: str | None = Field(default=None, validation_alias="QINGPU_TIANDITU_KEY")
+    basemap_tiles: str | None = Field(default=None, validation_alias="QINGPU_BASEMAP_TILES")
+    basemap_attribution: str | None = Field(default=None, validation_alias="QINGPU_BASEMAP_ATTRIBUTION")
     max_items_limit: int = Field(default=10000, validation_alias="QINGPU_MAX_LIMIT")
     # CORS: origins answered with credentials (comma-separated), and whether any other origin may read.
     cors_origins: str = Field(default="", validation_alias="QINGPU_CORS_ORIGINS")

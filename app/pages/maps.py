@@ -12,6 +12,7 @@ from branca.element import Element
 
 from app.core import assets as vendor
 from app.core.settings import Settings
+from app.pages.basemap import basemap_layers
 from layers.registry import FIELD_TITLES_EN, LAYERS, VALUE_WORDS, ZONE_COLORS, Layer
 from plan.industries import PLAN_INDUSTRY_BY_ID
 
@@ -208,15 +209,9 @@ LANG_JS = """
 
 
 def _basemap(m: folium.Map, settings: Settings) -> None:
-    if settings.basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name=bilingual("OpenStreetMap 底图", "OpenStreetMap basemap")).add_to(m)
-    elif settings.basemap == "tianditu" and settings.tianditu_key:
-        for layer, label in (("vec", ("天地图 矢量", "Tianditu vector")), ("cva", ("天地图 注记", "Tianditu labels"))):
-            folium.TileLayer(
-                tiles=f"https://t0.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                      f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
-                      f"&TILEROW={{y}}&TILECOL={{x}}&tk={settings.tianditu_key}",
-                attr="天地图", name=bilingual(*label), overlay=layer == "cva").add_to(m)
+    for layer in basemap_layers(settings):
+        folium.TileLayer(tiles=layer["url"], attr=layer["attribution"], name=bilingual(layer["name_zh"], layer["name_en"]),
+                         overlay=layer["overlay"]).add_to(m)
 
 
 def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[str, str], note: str = "",

@@ -11,11 +11,11 @@ import re
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from app.core.auth import Principal, current_principal, requires
 from app.core.errors import Problem, bad_request
-from app.core.http import json_body, request_body, templates
+from app.core.http import json_body, request_body
 from app.zones.inputs import DEFAULTS
 from app.zones.inputs import parse_feature as _feature
 from app.zones.inputs import zone_attributes as _attributes
@@ -218,8 +218,3 @@ def diff(zone_id: str, version: int, request: Request, to: int | None = None):
             if to is None:
                 raise Problem(404, "Not found", f"zone '{zone_id}' has no history")
         return diff_versions(conn, zone_id, version, to)
-
-
-@router.get("/edit", response_class=HTMLResponse, tags=["pages"], summary="The planner's zone editor")
-def edit_page(request: Request):
-    return templates.TemplateResponse(request, "edit.html", {})

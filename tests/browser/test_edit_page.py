@@ -57,13 +57,20 @@ def test_planner_drags_a_vertex_previews_saves_and_rolls_back(live_server, page,
     page.fill("#comment", "界面测试：移动一个顶点")
     page.click("#save")
     page.wait_for_selector("#message:has-text('Saved as version')")
+    assert not page.locator("#confirm").is_visible()  # a small change saves without asking
     after = _zone_row(engine)
     assert after[0] == before[0] + 1 and after[1] != before[1]
     page.wait_for_selector(f"#history li.version:has-text('v{after[0]}')")
-    assert "界面测试" in page.locator("#history li.version").first.inner_text()
+    newest = page.locator("#history li.version").first.inner_text()
+    assert "界面测试" in newest and "北京时间" in newest  # local time, marked as such
 
     page.fill("#comment", "界面测试：回滚")
     page.locator(f"#history li.version:has-text('v{before[0]} ') button.rollback").click()
+    # The rollback is previewed (areas, firms) and confirmed before anything changes.
+    page.wait_for_selector("#confirm[open]")
+    assert "Roll back to version" in page.locator("#confirm-body").inner_text()
+    assert _zone_row(engine)[0] == after[0]
+    page.click("#confirm-ok")
     page.wait_for_selector("#message:has-text('Rolled back')")
     restored = _zone_row(engine)
     assert restored[1] == before[1] and restored[0] == after[0] + 1
@@ -105,3 +112,33 @@ def test_the_editor_refuses_a_non_planner_and_signs_out(live_server, page, engin
     page.wait_for_selector("#who:has-text('Not signed in')")
     assert page.locator("#login-form").is_visible() and page.locator("#edit-vertices").is_disabled()
     assert page.evaluate("sessionStorage.getItem('qingpu_token')") is None
+
+
+def test_a_boundary_file_replacing_most_of_a_zone_asks_first(live_server, page, engine, planner, tmp_path):
+    """A planner reads a new boundary from a Shapefile in EPSG:4549; it shrinks the park by far more than
+    20 %, so saving asks for a confirmation, and cancelling saves nothing."""
+    import geopandas as gpd
+
+    before = _zone_row(engine)
+    with engine.connect() as conn:
+        x, y = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_PointOnSurface(geom), 4549) c "
+                                 "FROM zones WHERE id = :id) s"), {"id": ZONE}).one()
+    from shapely.geometry import Point
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    gpd.GeoDataFrame({"name": ["小地块"]}, geometry=[Point(x, y).buffer(150)], crs=4549).to_file(folder / "small.shp")
+    _sign_in_and_open(page, live_server, planner)
+    page.click("#upload-box summary")
+    page.set_input_files("#upload-file", sorted(str(p) for p in folder.iterdir()))
+    page.click("#upload")
+    page.wait_for_selector("#message:has-text('EPSG:4549')")
+    page.fill("#comment", "界面测试：上传边界")
+    page.click("#save")
+    page.wait_for_selector("#confirm[open]")
+    assert "Confirm a large change" in page.locator("#confirm-title").inner_text()
+    text_ = page.locator("#confirm-body").inner_text()
+    assert "%" in text_ and "20 %" in text_
+    assert _zone_row(engine) == before  # nothing saved while the dialog is open
+    page.click("#confirm-cancel")
+    page.wait_for_selector("#message:has-text('Not saved')")
+    assert _zone_row(engine) == before
