@@ -377,7 +377,7 @@ def publish(conn, draft: store.Draft, author: str, comment: str | None, keep: bo
                             violations=broken)
     note = f"published from draft {draft.id} «{draft.name}» by {author}"
     full_comment = f"{comment} ({note})" if comment else note
-    written = store.publish_changes(conn, draft, author, full_comment)
+    written = store.publish_changes(conn, draft, author, full_comment, {z["zone"] for z in result["zones"]})
     reassigned = reassign_usccs(conn, result["candidates"]) if result["candidates"] else 0
     bump_version(conn, "zones", "enterprises")
     summary = {"draft": draft.id, "comment": full_comment,

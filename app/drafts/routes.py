@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from shapely.geometry import mapping, shape
 
 from app.core.auth import Principal, current_principal, requires
-from app.core.errors import Conflict, Problem, bad_request
+from app.core.errors import Conflict, NotFound, Problem, bad_request
 from app.core.http import base_url, json_body, request_body, tag_matches
 from app.core.params import check_params
 from app.core.store import lock_layout
@@ -181,8 +181,8 @@ def _open_draft(conn, draft_id: int, principal: Principal) -> store.Draft:
         raise Problem(404, "Not found", f"no collection '{store.collection_id(draft_id)}'; see /collections")
     try:
         draft = store.visible_draft(conn, draft_id, principal.name, lock=True)
-    except Exception:
-        raise Problem(404, "Not found", f"no collection '{store.collection_id(draft_id)}'; see /collections")
+    except NotFound:
+        raise Problem(404, "Not found", f"no collection '{store.collection_id(draft_id)}'; see /collections") from None
     if draft.status == "discarded":
         raise Problem(404, "Not found", f"no collection '{store.collection_id(draft_id)}'; see /collections")
     if draft.status != "open":

@@ -295,6 +295,17 @@ def conflicts(conn: Connection, draft_id: int) -> list[dict]:
     return out
 
 
+def _take_published(conn: Connection, draft_id: int, zone_id: str) -> None:
+    """The draft's copy of a zone becomes the published zone again (or goes, when it was deleted there);
+    its version keeps counting up, so an old ETag never matches the new copy."""
+    before = draft_zone(conn, draft_id, zone_id)
+    conn.execute(text("DELETE FROM draft_zones WHERE draft_id = :d AND id = :z"), {"d": draft_id, "z": zone_id})
+    conn.execute(text(
+        f"INSERT INTO draft_zones (draft_id, id, {_COLUMNS}, geom, version, base_version, updated_by) "
+        f"SELECT :d, id, {_COLUMNS}, geom, :v, version, updated_by FROM zones WHERE id = :z"),
+        {"d": draft_id, "z": zone_id, "v": before.version + 1 if before else 1})
+
+
 def rebase(conn: Connection, draft: Draft, author: str, take_published: set[str]) -> dict:
     """Take the published changes into the draft: zones the draft did not change (and those named in
     ``take_published``) become the published zone again; zones both changed keep the draft's version
@@ -310,21 +321,13 @@ def rebase(conn: Connection, draft: Draft, author: str, take_published: set[str]
                               "WHERE draft_id = :d AND id = :z"), {"d": draft.id, "z": zid})
             kept.append(zid)
             continue
-        conn.execute(text("DELETE FROM draft_zones WHERE draft_id = :d AND id = :z"), {"d": draft.id, "z": zid})
-        conn.execute(text(
-            f"INSERT INTO draft_zones (draft_id, id, {_COLUMNS}, geom, version, base_version, updated_by) "
-            f"SELECT :d, id, {_COLUMNS}, geom, :v, version, updated_by FROM zones WHERE id = :z"),
-            {"d": draft.id, "z": zid, "v": 1})
+        _take_published(conn, draft.id, zid)
         taken.append(zid)
     for zid in take_published - {c["zone"] for c in found}:
         row = draft_zone(conn, draft.id, zid)
         if row is None or not row.changed:
             continue
-        conn.execute(text("DELETE FROM draft_zones WHERE draft_id = :d AND id = :z"), {"d": draft.id, "z": zid})
-        conn.execute(text(
-            f"INSERT INTO draft_zones (draft_id, id, {_COLUMNS}, geom, version, base_version, updated_by) "
-            f"SELECT :d, id, {_COLUMNS}, geom, :v, version, updated_by FROM zones WHERE id = :z"),
-            {"d": draft.id, "z": zid, "v": row.version + 1})
+        _take_published(conn, draft.id, zid)
         taken.append(zid)
     conn.execute(text("UPDATE drafts SET based_at = now() WHERE id = :d"), {"d": draft.id})
     result = {"taken_from_published": sorted(taken), "kept_from_draft": sorted(kept), "conflicts": found}
@@ -336,11 +339,12 @@ def changed_zones(conn: Connection, draft_id: int) -> list[DraftZone]:
     return [z for z in draft_zones(conn, draft_id, include_deleted=True).values() if z.changed]
 
 
-def publish_changes(conn: Connection, draft: Draft, author: str, comment: str) -> list[dict]:
-    """Write every changed zone of the draft to the published layout (already validated as a whole by
-    the caller, under lock_layout), each as a new version whose comment names the draft. Creates go
-    first (parents before their parks), then changes, then deletions, so parent references hold."""
-    rows = changed_zones(conn, draft.id)
+def publish_changes(conn: Connection, draft: Draft, author: str, comment: str, only: set[str]) -> list[dict]:
+    """Write the draft's changed zones named in ``only`` (those that differ from the published ones) to
+    the published layout, already validated as a whole by the caller under lock_layout, each as a new
+    version whose comment names the draft. Creates go first (parents before their parks), then
+    changes, then deletions, so parent references hold."""
+    rows = [z for z in changed_zones(conn, draft.id) if z.id in only]
     creates = [z for z in rows if not z.deleted and z.base_version is None]
     updates = [z for z in rows if not z.deleted and z.base_version is not None]
     deletes = [z for z in rows if z.deleted and z.base_version is not None]

@@ -62,3 +62,19 @@ def new_draft(client, headers, name="测试方案", **extra) -> dict:
     assert res.status_code == 201, res.text
     assert res.headers["location"].endswith(f"/drafts/{res.json()['id']}")
     return res.json()
+
+
+def owslib_features(url: str, headers: dict):
+    """An OWSLib Features client with these headers. OWSLib 0.35 copies them into its module-wide
+    REQUEST_HEADERS (every later client in the process would send our token); keep them to this client."""
+    import owslib.ogcapi as ogcapi
+    from owslib.ogcapi.features import Features
+
+    saved = dict(ogcapi.REQUEST_HEADERS)
+    try:
+        api = Features(url, headers=dict(headers))
+        api.headers = dict(api.headers)
+    finally:
+        ogcapi.REQUEST_HEADERS.clear()
+        ogcapi.REQUEST_HEADERS.update(saved)
+    return api

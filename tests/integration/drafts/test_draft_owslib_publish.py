@@ -12,7 +12,7 @@ from shapely.geometry import Point, shape
 from sqlalchemy import text
 
 from app.enterprises.assignment import check_assignments
-from tests.integration.drafts.conftest import CHONGGU, HUAXIN, new_draft, town_geojson, zone_state
+from tests.integration.drafts.conftest import CHONGGU, HUAXIN, new_draft, owslib_features, town_geojson, zone_state
 
 ZONE = "cluster-logistics"  # 智慧物流组团: 华新镇 + 重固镇; the draft shrinks it to 重固镇
 
@@ -55,8 +55,6 @@ def _moves_by_postgis(engine, zone_id: str, new_geometry: dict) -> tuple[set, se
 
 def test_owslib_edits_a_draft_the_public_sees_nothing_until_it_is_published(
         live_server, client, engine, drafts_users, draft_firms):
-    from owslib.ogcapi.features import Features
-
     owner = drafts_users["draft-owner"]
     published_before = zone_state(engine, ZONE)
     old_geometry = _published_geometry(engine, ZONE)
@@ -65,7 +63,7 @@ def test_owslib_edits_a_draft_the_public_sees_nothing_until_it_is_published(
     coll = draft["collection"]
 
     # OWSLib as plainly used: a bearer token, no If-Match, no comment.
-    api = Features(live_server + "/", headers=dict(owner))
+    api = owslib_features(live_server + "/", owner)
     assert coll in [c["id"] for c in api.collections()["collections"]]
     feature = api.collection_item(coll, ZONE)
     assert feature["properties"]["draft_state"] == "unchanged"
@@ -160,12 +158,10 @@ def test_owslib_edits_a_draft_the_public_sees_nothing_until_it_is_published(
 
 
 def test_owslib_creates_and_deletes_zones_in_a_draft(live_server, client, engine, drafts_users):
-    from owslib.ogcapi.features import Features
-
     owner = drafts_users["draft-owner"]
     draft = new_draft(client, owner, "新增园区")
     coll = draft["collection"]
-    api = Features(live_server + "/", headers=dict(owner))
+    api = owslib_features(live_server + "/", owner)
     with engine.connect() as conn:
         park = json.loads(conn.execute(text(
             "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(ST_PointOnSurface(geom)::geography, 600)::geometry, geom)) "
@@ -195,3 +191,9 @@ def test_owslib_creates_and_deletes_zones_in_a_draft(live_server, client, engine
     assert all(c["author"] == "draft-owner" for c in log)
     assert log[1]["detail"]["after"]["properties"]["name_zh"] == "方案测试园区"
     assert client.delete(f"/drafts/{draft['id']}", headers=owner).status_code == 204
+
+
+def test_owslib_clients_made_here_leave_no_token_behind():
+    import owslib.ogcapi
+
+    assert "Authorization" not in owslib.ogcapi.REQUEST_HEADERS
