@@ -176,8 +176,8 @@ def compare(conn, draft: store.Draft, against: store.Draft | None, *, validate: 
     entered: dict[str, list] = {z: [] for z in changed}
     left: dict[str, list] = {z: [] for z in changed}
     for r, pb, pa in zip(rows, placed_before, placed_after):
-        if pb.zones == pa.zones and pb.primary == pa.primary and pb.reason == pa.reason:
-            continue
+        if pb.zones == pa.zones and pb.primary == pa.primary:
+            continue  # (a reason may still read differently, e.g. a renamed zone: publishing stores it)
         firm = {"uscc": r.uscc, "name": r.name, "lon": round(r.lon, 6), "lat": round(r.lat, 6)}
         gained, lost = sorted(set(pa.zones) - set(pb.zones)), sorted(set(pb.zones) - set(pa.zones))
         for z in gained:
@@ -247,6 +247,31 @@ def compare(conn, draft: store.Draft, against: store.Draft | None, *, validate: 
         "units": {"area": "km² and 亩 (1 亩 = 666.67 m²), measured in EPSG:4549",
                   "output": "万元 in metrics; 亿元 in targets"},
     }
+
+
+def draft_zone_metrics(conn, draft: store.Draft) -> dict:
+    """/analytics/zones for the layout publishing the draft would leave: every enterprise placed by the
+    project's rule against those zones, the metrics of gis.metrics (output values included: planners)."""
+    published = _published_side(conn)
+    after = _as_published_side(conn, draft, published)
+    rows = store.enterprises_within(conn, [g.wkb for _a, g, _ar in after.zones.values()])
+    x = np.fromiter((r.lon for r in rows), float, len(rows))
+    y = np.fromiter((r.lat for r in rows), float, len(rows))
+    placed = list(assign_points(x, y, [r.plan_industry for r in rows], after.infos()))
+    ids = sorted(after.zones)
+    metrics = _metrics(rows, placed, ids, {z: after.zones[z][2] for z in ids}, district_tally(conn))
+    features = []
+    for z in sorted(ids, key=lambda i: (after.zones[i][0]["rank"], i)):
+        attrs, geom, _area_km2 = after.zones[z]
+        props = {k: attrs[k] for k in ("kind", "name_zh", "name_en", "target_industries", "parent_zone", "schematic")}
+        props.update(metrics[z])
+        for entry in props["industries"]:
+            entry["targeted"] = entry["industry"] in attrs["target_industries"]
+        features.append({"type": "Feature", "id": z, "geometry": mapping(geom), "properties": props})
+    return {"type": "FeatureCollection", "features": features,
+            "metadata": {"draft": draft.id, "name": draft.name, "not_published": True,
+                         "zones": "the published zones with the draft's changes applied",
+                         "definitions": "as /analytics/zones; firms placed against the draft's zones"}}
 
 
 def render(request: Request, result: dict):

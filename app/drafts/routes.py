@@ -344,6 +344,14 @@ def compare(draft_id: str, request: Request, principal: Principal = Depends(plan
     return comparing.render(request, result)
 
 
+@router.get("/drafts/{draft_id}/analytics/zones", summary="Zone metrics (as /analytics/zones) of the layout the draft would make")
+def draft_analytics_zones(draft_id: str, request: Request, principal: Principal = Depends(planner)):
+    check_params(request, set())
+    with request.app.state.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        draft = store.visible_draft(conn, _draft_id(draft_id), principal.name)
+        return JSONResponse(comparing.draft_zone_metrics(conn, draft), media_type="application/geo+json")
+
+
 @router.post("/drafts/{draft_id}/rebase", summary="Take the published changes made since the draft was made")
 def rebase(draft_id: str, request: Request, raw: bytes = Depends(request_body), principal: Principal = Depends(planner)):
     check_params(request, set())

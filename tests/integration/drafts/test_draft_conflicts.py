@@ -113,3 +113,30 @@ def test_sharing_and_a_draft_made_from_a_draft(client, engine, drafts_users):
     assert cmp["zones"][0]["attributes_changed"]["name_en"] == {"before": "Core (colleague)", "after": "Core (two)"}
     for d, who in ((child, colleague), (draft, owner)):
         assert client.delete(f"/drafts/{d['id']}", headers=who).status_code == 204
+
+
+def test_zone_metrics_of_a_draft(client, engine, drafts_users):
+    """/drafts/{id}/analytics/zones: the changed zone counts the firms inside its new outline (PostGIS
+    says how many); every other zone counts what /analytics/zones counts for the published plan."""
+    import json
+
+    from tests.integration.drafts.conftest import town_geojson
+
+    owner = drafts_users["draft-owner"]
+    d = new_draft(client, owner, "指标")
+    chonggu = town_geojson(engine, "chonggu")
+    res = client.patch(f"/collections/{d['collection']}/items/cluster-logistics", json={"geometry": chonggu},
+                       headers=owner)
+    assert res.status_code == 200
+    res = client.get(f"/drafts/{d['id']}/analytics/zones", headers=owner)
+    assert res.status_code == 200, res.text
+    draft_firms = {f["id"]: f["properties"]["firms"] for f in res.json()["features"]}
+    published = {f["id"]: f["properties"]["firms"] for f in client.get("/analytics/zones", headers=owner).json()["features"]}
+    with engine.connect() as conn:
+        inside = conn.execute(text("SELECT count(*) FROM enterprises WHERE ST_Intersects("
+                                   "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326), geom)"), {"g": json.dumps(chonggu)}).scalar_one()
+    assert draft_firms["cluster-logistics"] == inside
+    assert {z: n for z, n in draft_firms.items() if z != "cluster-logistics"} == \
+        {z: n for z, n in published.items() if z != "cluster-logistics"}
+    assert client.get(f"/drafts/{d['id']}/analytics/zones", headers=drafts_users["draft-stranger"]).status_code == 404
+    assert client.delete(f"/drafts/{d['id']}", headers=owner).status_code == 204
