@@ -89,23 +89,33 @@ def _area(before: BaseGeometry | None, after: BaseGeometry | None) -> dict:
     return out
 
 
-def _metrics(rows, placements, ids: list[str], areas: dict[str, float], district) -> dict[str, dict]:
-    """gis.metrics.zone_metrics of the zones ``ids`` from the placements of the candidate enterprises
-    (every member of those zones is a candidate)."""
-    if not ids:
-        return {}
-    index = {z: i for i, z in enumerate(ids)}
+def _metrics(rows, sides: list[tuple[str, list, list[str], dict[str, float]]], district) -> dict[str, dict[str, dict]]:
+    """gis.metrics.zone_metrics of the zones of each side — (label, placements of the candidate
+    enterprises, zone ids, areas) — in one call (its district part is the costly one). Every member of
+    those zones is a candidate. Returns {label: {zone: metrics}}."""
+    keys = [(label, z) for label, _p, ids, _a in sides for z in ids]
+    if not keys:
+        return {label: {} for label, *_ in sides}
+    index = {k: i for i, k in enumerate(keys)}
     member_firm, member_zone = [], []
-    for i, p in enumerate(placements):
-        for z in p.zones:
-            if z in index:
-                member_firm.append(i)
-                member_zone.append(index[z])
+    for label, placements, ids, _areas in sides:
+        wanted = set(ids)
+        for i, p in enumerate(placements):
+            for z in p.zones:
+                if z in wanted:
+                    member_firm.append(i)
+                    member_zone.append(index[(label, z)])
+    names = [f"{label}\t{z}" for label, z in keys]
     zone_tally, _ = tally_firms([r.plan_industry for r in rows], [r.employees for r in rows],
                                 [r.output_value for r in rows], [r.established for r in rows],
-                                member_firm, member_zone, ids)
-    result = zone_metrics(zone_tally, district, {z: areas[z] for z in ids}, include_output=True, groups=_GROUPS)
-    return {m["zone"]: m for m in result["zones"]}
+                                member_firm, member_zone, names)
+    areas = {f"{label}\t{z}": side_areas[z] for label, _p, ids, side_areas in sides for z in ids}
+    result = zone_metrics(zone_tally, district, areas, include_output=True, groups=_GROUPS)
+    out: dict[str, dict[str, dict]] = {label: {} for label, *_ in sides}
+    for m in result["zones"]:
+        label, zone = m["zone"].split("\t", 1)
+        out[label][zone] = {**m, "zone": zone}
+    return out
 
 
 def _summary(m: dict | None) -> dict | None:
@@ -192,11 +202,11 @@ def compare(conn, draft: store.Draft, against: store.Draft | None, *, validate: 
         if pb.primary != pa.primary:
             primary_changes.append(entry)
 
-    district = district_tally(conn)
-    metrics_before = _metrics(rows, placed_before, [z for z in changed if z in before.zones],
-                              {z: before.zones[z][2] for z in before.zones}, district)
-    metrics_after = _metrics(rows, placed_after, [z for z in changed if z in after.zones],
-                             {z: after.zones[z][2] for z in after.zones}, district)
+    metrics = _metrics(rows, [("before", placed_before, [z for z in changed if z in before.zones],
+                               {z: before.zones[z][2] for z in before.zones}),
+                              ("after", placed_after, [z for z in changed if z in after.zones],
+                               {z: after.zones[z][2] for z in after.zones})], district_tally(conn))
+    metrics_before, metrics_after = metrics["before"], metrics["after"]
     zones = []
     for z in changed:
         b, a = before.zones.get(z), after.zones.get(z)
@@ -259,7 +269,7 @@ def draft_zone_metrics(conn, draft: store.Draft) -> dict:
     y = np.fromiter((r.lat for r in rows), float, len(rows))
     placed = list(assign_points(x, y, [r.plan_industry for r in rows], after.infos()))
     ids = sorted(after.zones)
-    metrics = _metrics(rows, placed, ids, {z: after.zones[z][2] for z in ids}, district_tally(conn))
+    metrics = _metrics(rows, [("after", placed, ids, {z: after.zones[z][2] for z in ids})], district_tally(conn))["after"]
     features = []
     for z in sorted(ids, key=lambda i: (after.zones[i][0]["rank"], i)):
         attrs, geom, _area_km2 = after.zones[z]
