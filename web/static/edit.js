@@ -396,12 +396,22 @@
         '<th>主分区 Primary zone<br>原 from → 新 to</th></tr>' + firms.map(function (f) {
           var cls = f.direction === 'in' ? 'entered' : f.direction === 'out' ? 'left' : 'primary';
           var arrow = f.direction === 'in' ? '↘ 迁入 in' : f.direction === 'out' ? '↗ 迁出 out' : '⇄';
+          var joins = f.zones_after.filter(function (z) { return f.zones_before.indexOf(z) < 0; });
+          var leaves = f.zones_before.filter(function (z) { return f.zones_after.indexOf(z) < 0; });
           return '<tr class="firm ' + cls + '"><td>' + esc(f.name) + ' <span class="muted">' + arrow + '</span></td><td>' +
-            esc(zoneName(f.primary_before)) + ' → ' + esc(zoneName(f.primary_after)) + '</td></tr>';
+            movedWords(f.primary_before, f.primary_after, joins, leaves) + '</td></tr>';
         }).join('') + '</table>' + (d.moving > d.listed ? '<p class="muted">仅列出前 ' + d.listed + ' 家 first ' + d.listed + ' listed</p>' : '');
     }
     $('impact').innerHTML = html;
     drawImpact(d);
+  }
+  // "from → to" of the primary zone; when it stays, which zones the firm joins or leaves instead.
+  function movedWords(before, after, joins, leaves) {
+    if (before !== after) return esc(zoneName(before)) + ' → ' + esc(zoneName(after));
+    var parts = [];
+    if ((joins || []).length) parts.push('进入 joins ' + joins.map(zoneName).map(esc).join('、'));
+    if ((leaves || []).length) parts.push('离开 leaves ' + leaves.map(zoneName).map(esc).join('、'));
+    return esc(zoneName(before)) + '（主分区不变 primary unchanged）' + (parts.length ? '<br><span class="muted">' + parts.join('；') + '</span>' : '');
   }
   function drawImpact(d) {
     impactLayer.clearLayers();
@@ -537,10 +547,10 @@
         if (res.status !== 200) { return refused(res); }
         state.etag = res.etag;
         var v = res.body.violations || [];
-        state.zone.properties.draft_state = 'changed';
         say('已保存到方案 Saved in draft ' + state.draft.id + (v.length ? '；注意 note: ' + v.map(function (x) { return x.message; }).join('；') +
             '（发布前须解决 must be fixed before publishing）' : ''), !v.length);
         loadZones(false);
+        selectZone(state.zone.id);  // its new ETag and state in the draft
         compareDraft();
       });
   }
@@ -595,8 +605,8 @@
       html += '<table class="firms"><tr><th>企业 Enterprise</th><th>主分区 Primary zone<br>原 from → 新 to</th></tr>' +
         firms.map(function (f) {
           var dir = f.entered.length && !f.left.length ? 'entered' : f.left.length && !f.entered.length ? 'left' : 'primary';
-          return '<tr class="firm ' + dir + '"><td>' + esc(f.name) + '</td><td>' + esc(f.primary_name_before || zoneName(f.primary_before)) +
-            ' → ' + esc(f.primary_name_after || zoneName(f.primary_after)) + '</td></tr>';
+          return '<tr class="firm ' + dir + '"><td>' + esc(f.name) + '</td><td>' +
+            movedWords(f.primary_before, f.primary_after, f.entered, f.left) + '</td></tr>';
         }).join('') + '</table>';
     }
     $('impact').innerHTML = html;
