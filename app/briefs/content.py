@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 
 from shapely.geometry import shape
 
+from app.analytics import store as analytics_store
 from app.briefs import store
 from app.core.settings import Settings
 from gis.brief_svg import MapData, district_map, local_map
+from gis.chains import ChainFirm, ChainZone, chain_codes, chain_profile
 from gis.crs import SQM_PER_MU, to_measure
 from gis.metrics import MIN_COUNT, lq
+from plan.chains import CHAINS
 from plan.industries import PLAN_INDUSTRY_BY_ID
 from plan.policies import INDUSTRY_POLICY, MEASURES, PLAN_TITLE, ZONE_POLICY
 from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS, chain_of, industry_family, min_intensity
@@ -47,6 +50,8 @@ W = {  # words of the brief, per language
         "source": "出处", "compare": "备选地块比较", "contact": "联系方式", "method": "方法与说明",
         "not_measured": "未测算的内容", "page": "页",
         "kinds": {"core": "一核", "corridor": "一线", "cluster": "组团", "park": "产业园区"},
+        "chain": "产业链", "chain_in": "本分区的产业链环节", "stage": "环节位置", "link": "环节", "chain_status": "现状",
+        "status": {"present": "已有", "thin": "薄弱（企业数不足全区结构应有的一半）", "absent": "缺失：招商方向"},
     },
     "en": {
         "title": "Site brief for investors", "district": "Qingpu District", "prepared": "Prepared",
@@ -74,6 +79,10 @@ W = {  # words of the brief, per language
         "policy_measures": "Land and resources", "source": "Source", "compare": "Candidate sites compared",
         "contact": "Contact", "method": "Method and notes", "not_measured": "Not measured", "page": "page",
         "kinds": {"core": "core", "corridor": "corridor", "cluster": "cluster", "park": "park"},
+        "chain": "Industry chain (产业链)", "chain_in": "The chain's links in this zone", "stage": "Stage",
+        "link": "Link", "chain_status": "Status",
+        "status": {"present": "present", "thin": "thin (under half the firms the district's mix would give)",
+                   "absent": "missing: a target for investment promotion"},
     },
 }
 
@@ -231,6 +240,26 @@ def _profile(conn, site: dict, industry: str | None, zones: dict[str, dict], lan
     return out
 
 
+def _chain(conn, site: dict, industry: str | None, zones: dict[str, dict], lang: str) -> dict | None:
+    """The investor's 产业链 in the site's most specific zone: each link's firms and whether it is present,
+    thin or missing (the rule of /analytics/chains, gis/chains.py). None when the industry has no chain."""
+    if not industry or industry not in CHAINS:
+        return None
+    inside = sorted(_containing(site, zones), key=lambda z: ("park", "cluster", "core", "corridor").index(z["kind"]))
+    if not inside:
+        return None
+    firms = [ChainFirm(uscc=r[0], name=r[1], industry_code=r[2], employees=r[3], zones=tuple(r[4] or ()))
+             for r in analytics_store.chain_firms(conn, chain_codes(industry), False)]
+    czones = [ChainZone(z["id"], z["kind"], z["name_zh"], z["name_en"], tuple(z["target_industries"])) for z in inside]
+    profile = chain_profile(industry, firms, czones)
+    row = next((z for z in profile["zones"] if z["in_scope"]), profile["zones"][0])
+    zh = lang == "zh"
+    zone = zones[row["zone"]]
+    return {"zone": zone_name(zone, lang), "industry": industry_name(industry, lang),
+            "links": [{"stage": r["stage_zh"] if zh else r["stage_en"], "link": r["link_zh"] if zh else r["link_en"],
+                       "firms": r["firms"], "status": W[lang]["status"][r["status"]]} for r in row["links"]]}
+
+
 def _leaders(conn, site: dict, industry: str | None, lang: str) -> list[dict]:
     wanted = None
     if industry:
@@ -317,6 +346,7 @@ def build_brief(conn, site: dict, industry: str | None, lang: str, settings: Set
         "location": location, "transport": transport, "land": _land(site, lang),
         "indicators": _indicators(site, industry, settings, lang),
         "profile": _profile(conn, site, industry, zones, lang), "leaders": _leaders(conn, site, industry, lang),
+        "chain": _chain(conn, site, industry, zones, lang),
         "policy": _policy(site, industry, zones, lang),
         "contact": [line.strip() for line in settings.brief_contact.split("|") if line.strip()],
         "method": [m.format(min=MIN_COUNT, plan=plan_title) for m in METHOD[lang]],

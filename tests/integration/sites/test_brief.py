@@ -46,6 +46,8 @@ def world(engine):
                 "INSERT INTO enterprises (uscc, name, industry_code, plan_industry, employees, precision, source_crs, "
                 "geom) VALUES (:u, :n, '2651', :i, :e, 'exact', 'wgs84', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
                 {"u": f"TSTBRIEF{n:010d}", "n": name, "i": ind, "e": emp, "lon": lon, "lat": lat})
+        conn.execute(text("UPDATE enterprises e SET zones = coalesce((SELECT array_agg(z.id) FROM zones z "
+                          "WHERE ST_Intersects(z.geom, e.geom)), '{}') WHERE uscc LIKE 'TSTBRIEF%'"))
     add_user(engine, "brief-staff", "investment", "pw-for-brief-staff-9")
     add_user(engine, "brief-other", "investment", "pw-for-brief-other-9")
     yield
@@ -122,6 +124,11 @@ def test_brief_downloads_as_a_pdf_whose_first_page_shows_the_site(client, staff,
                  "上海示范新材料有限公司", "新兴产业创新制造核"):
         assert fact in words, fact
     assert "远处新材料有限公司" not in words  # 9 km away: not "nearby"
+    # the 新材料 chain in the site's zone: the link of the 2651 firm placed beside it is present
+    from plan.chains import CHAINS, link_of
+    assert "产业链" in words and all(link.zh in words for link in CHAINS["newmat"])
+    chain_rows = [line for line in words.splitlines() if link_of("newmat", "2651").zh in line]
+    assert any("已有" in line for line in chain_rows) or "已有" in words
     _assert_investor_clean(words, engine)
 
 
