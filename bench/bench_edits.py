@@ -136,7 +136,7 @@ def main() -> None:
               f"  qingpu apply_change + COMMIT:            {row['committed_median_s']:7.3f} s  {row['committed_s']}\n"
               f"  qingpu dry run (same work, rolled back): {row['dry_run_median_s']:7.3f} s\n"
               f"  baseline: old+new zone recomputed:       {row['baseline_old_and_new_zone_median_s']:7.3f} s"
-              f"  ({considered:,} enterprises read)")
+              f"  ({considered:,} enterprises read)", flush=True)
     out = Path(__file__).resolve().parent / "results" / f"edits-{args.n}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="minutes"), "enterprises": total,

@@ -125,24 +125,34 @@ def main() -> None:
     print(f"{total:,} enterprises, {args.clients} clients; load average {os.getloadavg()[0]:.2f}")
     results = {"when": datetime.now(timezone.utc).isoformat(timespec="minutes"), "enterprises": total,
                "clients": args.clients, "cpus": os.cpu_count(), "runs": {}}
+    out = Path(__file__).resolve().parent / "results" / "tile_storm.json"
+    out.parent.mkdir(exist_ok=True)
+
+    def save(name: str, label: str, r: dict) -> None:  # after every storm: a long run keeps what it measured
+        print(f"  {name} / {label:32s} p50 {r['p50_ms']:8.1f}  p95 {r['p95_ms']:8.1f}  p99 {r['p99_ms']:8.1f} ms  "
+              f"{r['requests_per_s']:6.1f} req/s  errors {r['errors']}  load {r['load']}", flush=True)
+        out.write_text(json.dumps(results, indent=2))
+
     with qingpu_server(url) as base:
         for name, tiles in sets.items():
             paths = [f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in tiles]
-            runs = {}
+            runs = results["runs"].setdefault(name, {"tiles": len(paths), "qingpu": {}})["qingpu"]
             storm(base, paths, 1)  # warm-up: every tile built once
             runs["warm"] = storm(base, paths, args.clients)
+            save(name, "warm", runs["warm"])
             edit_s = zone_edit(engine, new, "storm bench: typical edit")
             runs["cold after a zone edit"] = {**storm(base, paths, args.clients), "edit_commit_s": round(edit_s, 3)}
+            save(name, "cold after a zone edit", runs["cold after a zone edit"])
             zone_edit(engine, old, "storm bench: undo")
             storm(base, paths, 1)
             with engine.begin() as conn:
                 conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE uscc = :u"),
                              {"x": fx + 0.001, "y": fy, "u": firm})
             runs["cold after an enterprise moved"] = storm(base, paths, args.clients)
+            save(name, "cold after an enterprise moved", runs["cold after an enterprise moved"])
             with engine.begin() as conn:
                 conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE uscc = :u"),
                              {"x": fx, "y": fy, "u": firm})
-            results["runs"][name] = {"tiles": len(paths), "qingpu": runs}
     if not args.no_tipg:
         with tipg_server(url) as base:
             for name, tiles in sets.items():
@@ -150,6 +160,7 @@ def main() -> None:
                          for z, x, y in tiles]
                 storm(base, paths[:5], 1)
                 results["runs"][name]["tipg"] = storm(base, paths, args.clients)
+                save(name, "tipg (no cache)", results["runs"][name]["tipg"])
     for name, block in results["runs"].items():
         print(f"{name}: {block['tiles']} tiles x {args.clients} clients")
         rows = [(f"qingpu {k}", v) for k, v in block["qingpu"].items()] + \
@@ -159,8 +170,6 @@ def main() -> None:
                   f"{r['requests_per_s']:6.1f} req/s  errors {r['errors']}  load {r['load']}")
         warm, cold = block["qingpu"]["warm"]["p95_ms"], block["qingpu"]["cold after a zone edit"]["p95_ms"]
         print(f"  cold-after-edit p95 / warm p95 = {cold / warm:.2f}")
-    out = Path(__file__).resolve().parent / "results" / "tile_storm.json"
-    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(out)
 
