@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -58,6 +59,7 @@ def main() -> None:
         "runs": args.runs, "html_median_s": round(statistics.median(t for t, _ in html), 3),
         "pdf_median_s": round(statistics.median(t for t, _ in pdf), 3), "pdf_first_in_process_s": round(first_pdf, 3),
         "html_bytes": html[0][1], "pdf_bytes": pdf[0][1],
+        "load_average_1_5_15": [round(x, 1) for x in os.getloadavg()],
         "note": "one process on the project machine (2 cores shared with other work); TestClient, demo data",
     }
     out = Path(__file__).resolve().parent / "results" / "brief.json"
