@@ -141,6 +141,8 @@ def test_lq_and_hotspots_have_separate_palettes_and_every_drawn_layer_a_legend(p
     assert "false-discovery correction" in page.locator("#significance-note").inner_text()
     assert "false-discovery correction" in page.locator("#note-fdr").inner_text()
     assert "synthetic" in page.locator("#synthetic-note").inner_text()
+    # the 产业链 section follows the page's industry too
+    assert page.input_value("#chain-industry") == "ic"
 
 
 def test_zone_table_is_sortable_and_reads_names_not_ids(page, live_server, enterprises):  # noqa: F811

@@ -500,6 +500,14 @@
       hex, loadHotspots(f, gen), loadEnterprises(f, gen),
       hex.then(function (fc) { return loadDensity(f, gen, fc.metadata.firms); })
     ];
+    // The 产业链 section (web/static/analytics_chains.js) keeps a chain picker of its own: it follows the
+    // page's industry whenever that industry has a chain.
+    var chainSel = $("chain-industry");
+    if (chainSel && f.industry && chainSel.value !== f.industry &&
+        Array.prototype.some.call(chainSel.options, function (o) { return o.value === f.industry; })) {
+      chainSel.value = f.industry;
+      chainSel.dispatchEvent(new Event("change"));
+    }
     sections.forEach(function (s) {
       jobs.push(Promise.resolve().then(function () { return s.load(f, { zones: zones, api: apiParams(f) }); }));
     });
