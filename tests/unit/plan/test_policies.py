@@ -21,7 +21,7 @@ def test_quoted_phrases_are_in_the_plan():
         return
     body = re.sub(r"\s+", "", plan.read_text(encoding="utf-8"))
     for p in [*ZONE_POLICY.values(), *INDUSTRY_POLICY.values(), MEASURES]:
-        # each clause between Chinese commas / semicolons of the quote, taken long enough to be telling
-        for clause in re.split(r"[，。；：“”]", re.sub(r"\s+", "", p.zh)):
+        # each clause between Chinese commas / semicolons (or an omission mark ……), long enough to be telling
+        for clause in re.split(r"[，。；：“”]|……", re.sub(r"\s+", "", p.zh)):
             if len(clause) >= 12:
                 assert clause in body, clause
