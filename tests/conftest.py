@@ -199,3 +199,19 @@ def clean_sites(engine):
     yield
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM sites"))
+
+
+@pytest.fixture(autouse=True)
+def _owslib_headers_stay_with_their_client():
+    """OWSLib (0.35) copies a client's headers, a bearer token included, into its module-wide
+    REQUEST_HEADERS, so every later client in the process would send that token: a public reader would
+    read as a planner. Each test starts and ends with OWSLib's own defaults."""
+    try:
+        import owslib.ogcapi as ogcapi
+    except ImportError:  # only the unit tests run without the test extras
+        yield
+        return
+    saved = dict(ogcapi.REQUEST_HEADERS)
+    yield
+    ogcapi.REQUEST_HEADERS.clear()
+    ogcapi.REQUEST_HEADERS.update(saved)
