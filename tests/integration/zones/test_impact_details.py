@@ -50,13 +50,14 @@ def test_a_preview_names_the_moving_firms_and_warns_of_the_new_overlap(client, e
             "SELECT uscc FROM enterprises WHERE ST_Contains(ST_GeomFromGeoJSON(:g), geom) "
             "AND NOT (:z = ANY(zones))"), {"g": json.dumps(grown.__geo_interface__), "z": GROWS}).scalars())
         version = conn.execute(text("SELECT version FROM zones WHERE id = :z"), {"z": GROWS}).scalar_one()
-    assert expected == {f"E5BORDER00000000{i:02d}" for i in range(1, 4)}
+    # the three border firms, and any other test's firm that happens to lie in the region
+    assert {f"E5BORDER00000000{i:02d}" for i in range(1, 4)} <= expected
     assert set(moving) == expected
     firm = moving["E5BORDER0000000001"]
     assert firm["name"] == "边界物流测试1" and firm["direction"] == "in"
     assert SHRINKS in firm["zones_before"] and GROWS not in firm["zones_before"] and GROWS in firm["zones_after"]
     assert firm["primary_after"] == GROWS and firm["reason"]  # a logistics firm counts first in the logistics cluster
-    assert details["members_after"] - details["members_before"] == 3
+    assert details["members_after"] - details["members_before"] == len(expected)
     assert shape(details["gained"]).area == pytest.approx(border_firms.difference(shape(feature["geometry"])).area,
                                                           rel=1e-3)
     # 徐泾 and 赵巷 are in the expo cluster too: the grown cluster now overlaps both more.
