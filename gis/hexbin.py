@@ -107,3 +107,35 @@ def k1_neighbours(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows.extend([i] * int(hit.sum()))
         cols.extend(pos[hit].tolist())
     return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class CountClasses:
+    """Classes of cell counts: class i holds counts lower[i]..upper[i]; `ramp` places each class on a
+    colour ramp of `ramp_size` steps (spread out when ties leave fewer classes than asked for)."""
+    lower: tuple[int, ...]
+    upper: tuple[int, ...]
+    ramp: tuple[int, ...]
+    method: str = "quantiles"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(f"{lo}" if lo == hi else f"{lo}–{hi}" for lo, hi in zip(self.lower, self.upper))
+
+    def classify(self, counts) -> np.ndarray:
+        """The class index of each count (counts above the top class go to the top class)."""
+        idx = np.searchsorted(np.asarray(self.upper), np.asarray(counts), side="left")
+        return np.minimum(idx, len(self.upper) - 1)
+
+
+def quantile_classes(counts, k: int = 5, ramp_size: int = 5) -> CountClasses:
+    """Up to k classes of integer counts with about equally many cells in each (quantile breaks, rounded
+    up to whole counts; classes that would repeat a break are merged)."""
+    c = np.asarray(counts, dtype=np.int64)
+    if c.size == 0:
+        return CountClasses((), (), ())
+    uppers = np.unique(np.ceil(np.quantile(c, np.arange(1, k + 1) / k, method="inverted_cdf")).astype(np.int64))
+    lowers = np.concatenate([[c.min()], uppers[:-1] + 1])
+    n = uppers.size
+    ramp = tuple(int(round(i * (ramp_size - 1) / (n - 1))) if n > 1 else ramp_size - 1 for i in range(n))
+    return CountClasses(tuple(int(v) for v in lowers), tuple(int(v) for v in uppers), ramp)

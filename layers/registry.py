@@ -105,6 +105,17 @@ VALUE_WORDS = {
     ("precision", "town"): ("按镇街", "by town"),
     ("kind", "road"): ("道路", "road"), ("kind", "river"): ("河道", "river"), ("kind", "parcel"): ("地块", "parcel"),
     ("kind", "plot"): ("控规地块", "regulatory plot"), ("kind", "other"): ("其他", "other"),
+    # Gi* classes of /analytics/hotspots (class by the false-discovery-rate-adjusted p)
+    ("class", "hot_99"): ("热点（99% 置信，已作错误发现率校正）", "hot spot, 99 % after false-discovery correction"),
+    ("class", "hot_95"): ("热点（95% 置信，已作错误发现率校正）", "hot spot, 95 % after false-discovery correction"),
+    ("class", "hot_90"): ("热点（90% 置信，已作错误发现率校正）", "hot spot, 90 % after false-discovery correction"),
+    ("class", "cold_90"): ("冷点（90% 置信，已作错误发现率校正）", "cold spot, 90 % after false-discovery correction"),
+    ("class", "cold_95"): ("冷点（95% 置信，已作错误发现率校正）", "cold spot, 95 % after false-discovery correction"),
+    ("class", "cold_99"): ("冷点（99% 置信，已作错误发现率校正）", "cold spot, 99 % after false-discovery correction"),
+    ("class", "not_significant"): ("不显著", "not significant"),
+    ("availability", "available"): ("可供应", "available"), ("availability", "negotiating"): ("洽谈中", "negotiating"),
+    ("availability", "reserved"): ("已预留", "reserved"),
+    ("kind", "building"): ("厂房", "building"),
 }
 
 # Extra GeoJSON overlays of the public map (analytics and the like), declared here like the layers
@@ -113,8 +124,21 @@ VALUE_WORDS = {
 # /map lists each in its layer switcher, off by default, and fetches `url` when it is switched on.
 # With "tiles" ({"url": an XYZ template of Mapbox vector tiles, "layer", "fields": [{name, title}]}) /map
 # draws those tiles instead (leaflet.vectorgrid) and `url` stays the GeoJSON of the same data.
-# Count bands of the hex bins (/analytics/hexbins sets `band`) and Gi* classes, coloured alike everywhere.
-HEX_BAND_COLOURS = {"1": "#fee391", "2-4": "#fec44f", "5-9": "#fe9929", "10-49": "#d95f0e", "50+": "#993404"}
+# -- the palette: one definition of every colour the pages, the MapLibre style and the exports draw ----
+# Okabe & Ito's colour-universal palette (2008): the core, the corridor and the five clusters each get
+# one of its colours, which stay apart under deuteranopia and protanopia (tests/unit/layers/test_palette.py
+# simulates both and checks the distances). Parks are drawn as dark outlines on top of their cluster.
+ZONE_KIND_COLOURS = {"core": "#D55E00", "corridor": "#0072B2", "cluster": "#009E73", "park": "#3B3B3B"}
+CLUSTER_COLOURS = {"cluster-software": "#56B4E9", "cluster-logistics": "#E69F00",
+                   "cluster-manufacturing": "#CC79A7", "cluster-expo": "#F0E442", "cluster-green": "#009E73"}
+ZONE_COLORS = ZONE_KIND_COLOURS  # the name /edit and /analytics import
+ROUTE_COLOURS = {"metro": "#C4161C", "expressway": "#F28E2B", "highway": "#8C564B", "avenue": "#6A3D9A"}
+# Hex bins: five classes by quantiles of the non-empty cells' counts (the breaks go with the data, see
+# /analytics/hexbins `meta.classes`); a sequential ColorBrewer YlOrBr ramp, ordered by lightness.
+HEX_CLASS_COLOURS = ("#FFFFD4", "#FED98E", "#FE9929", "#D95F0E", "#993404")
+HEX_BAND_COLOURS = dict(zip(("1", "2", "3", "4", "5"), HEX_CLASS_COLOURS))  # the same ramp, for /analytics
+# Gi* classes (ColorBrewer RdBu, diverging and colour-blind safe); density contours use a ColorBrewer
+# purple ramp, so no two overlays of the map share a palette.
 HOTSPOT_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7",
                    "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
 # Gi* classes in words (the FDR clause is added where the correction was applied).
@@ -130,6 +154,24 @@ LQ_CLASSES = ((2.0, "#1b7837", "≥ 2 明显集聚 strongly concentrated"), (1.2
 LQ_UNRELIABLE_COLOUR = "#bdbdbd"
 # Zones coloured by firms per km² (quantile classes): greys, so they never read as LQ, hot spots or density.
 ZONE_DENSITY_COLOURS = ("#f7f7f7", "#d9d9d9", "#bdbdbd", "#969696", "#636363")
+DENSITY_COLOURS = ("#F2F0F7", "#CBC9E2", "#9E9AC8", "#756BB1", "#54278F")
+ENTERPRISE_STYLE = {"radius": 4, "color": "#252525", "fillColor": "#FFFFFF", "fillOpacity": 0.9, "weight": 1.2}
+
+
+def zone_colour(zone_id: str | None, kind: str | None) -> str:
+    """The colour of one zone: its cluster's own colour, else its kind's."""
+    return CLUSTER_COLOURS.get(zone_id or "") or ZONE_KIND_COLOURS.get(kind or "", "#555555")
+
+
+def palette() -> dict:
+    """Every colour of the maps in one JSON-ready dict (served as /palette.js and /palette.json for the
+    pages' scripts: window.QingpuPalette)."""
+    return {"zoneKinds": ZONE_KIND_COLOURS, "clusters": CLUSTER_COLOURS, "routes": ROUTE_COLOURS,
+            "hexClasses": list(HEX_CLASS_COLOURS), "hotspots": HOTSPOT_COLOURS,
+            "density": list(DENSITY_COLOURS), "enterprise": ENTERPRISE_STYLE,
+            "sites": LAYERS["sites"].style["colors"] if "sites" in LAYERS else {}}
+
+
 MAP_OVERLAYS: tuple[dict, ...] = (
     {"id": "analytics_hexbins", "title_zh": "企业密度 H3 六边形 (7–9 级随缩放)",
      "title_en": "Enterprises per H3 cell (resolution 7–9 by zoom)",
@@ -139,11 +181,28 @@ MAP_OVERLAYS: tuple[dict, ...] = (
                "fields": [{"name": "count", "title": "企业数 Enterprises"},
                           {"name": "employees", "title": "从业人员 Employees"},
                           {"name": "output_value", "title": "产值 Output (万元)"}]},
-     "style": {"by": "band", "colors": HEX_BAND_COLOURS, "weight": 0.5, "fillOpacity": 0.6}},
+     "style": {"by": "band_class", "ramp": HEX_CLASS_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
     {"id": "analytics_hotspots", "title_zh": "Gi* 热点 (BH 错误发现率校正)",
      "title_en": "Gi* hotspots, H3 res 8 (Benjamini-Hochberg FDR applied, α = 0.10 / 0.05 / 0.01)",
      "url": "/analytics/hotspots?resolution=8&only=significant",
      "style": {"by": "class", "colors": HOTSPOT_COLOURS, "weight": 0.5, "fillOpacity": 0.7}},
+    {"id": "analytics_density", "title_zh": "企业核密度（等值面）", "title_en": "Enterprise kernel density (contours)",
+     "url": "/analytics/density?format=contours",
+     # contours from the lowest level up: ramp step by their order
+     "style": {"by": "_order", "ramp": DENSITY_COLOURS, "weight": 0.6, "fillOpacity": 0.3}},
+)
+
+# Labels drawn on /map: which features get one (a layer, optionally one zone kind), the zooms they show at,
+# and which wins when two would overlap (lower priority first; the page hides the loser). `group`: the
+# zones of one kind are labelled where no other of that kind covers them (gis.labels.group_label_points).
+MAP_LABELS: tuple[dict, ...] = (
+    {"layer": "zones", "kind": "cluster", "min_zoom": 9, "max_zoom": 13, "priority": 1, "class": "cluster",
+     "group": True},
+    {"layer": "zones", "kind": "core", "min_zoom": 10, "max_zoom": 14, "priority": 2, "class": "core"},
+    {"layer": "zones", "kind": "corridor", "min_zoom": 11, "max_zoom": 14, "priority": 3, "class": "corridor"},
+    {"layer": "stations", "min_zoom": 12, "max_zoom": 19, "priority": 4, "class": "station"},
+    {"layer": "towns", "min_zoom": 11, "max_zoom": 16, "priority": 5, "class": "town"},
+    {"layer": "zones", "kind": "park", "min_zoom": 13, "max_zoom": 19, "priority": 6, "class": "park"},
 )
 
 
@@ -170,8 +229,6 @@ register(Layer(
     id_column="code", order_by="t.code",
     style={"color": "#7a7a7a", "weight": 1, "fillColor": "#f4f1ea", "fillOpacity": 0.35}))
 
-ZONE_COLORS = {"core": "#d7301f", "corridor": "#2b8cbe", "cluster": "#41ab5d", "park": "#8856a7"}
-
 register(Layer(
     "zones", "产业布局分区", "Layout zones",
     "一核、一线、多组团: the core, the digital corridor, the five town clusters and the parks on them. "
@@ -185,7 +242,8 @@ register(Layer(
      Field("version", "integer", "版本"), Field("updated_at", "datetime", "更新时间"),
      Field("updated_by", "string", "更新人", least_role="planner")),
     order_by="t.rank, t.id", temporal="updated_at", edit_role="planner",
-    style={"by": "kind", "colors": ZONE_COLORS, "weight": 2, "fillOpacity": 0.18},
+    style={"by": "kind", "colors": ZONE_KIND_COLOURS, "by_id": CLUSTER_COLOURS, "weight": 1.5, "fillOpacity": 0.18,
+           "fillOpacityBy": {"park": 0.06, "corridor": 0.12, "core": 0.14}},
     # Each zone's latest version at :as_of, unless that version was its deletion.
     history_sql="(SELECT * FROM (SELECT DISTINCT ON (zone_id) zone_id AS id, kind, name_zh, name_en, "
                 "target_industries, target_phrases, member_towns, parent_zone, schematic, description, rank, "
@@ -200,8 +258,7 @@ register(Layer(
     "corridor_routes", "LineString",
     (*_names(), Field("mode", "string", "方式"), Field("schematic", "boolean", "示意"),
      Field("half_width_m", "number", "半宽 (m)"), Field("length_km", "number", "长度 (km)")),
-    style={"by": "mode", "colors": {"metro": "#e31a1c", "expressway": "#ff7f00", "highway": "#b15928",
-                                     "avenue": "#6a3d9a"}, "weight": 3}))
+    style={"by": "mode", "colors": ROUTE_COLOURS, "weight": 3}))
 
 register(Layer(
     "stations", "轨交17号线车站", "Metro Line 17 stations",
@@ -211,7 +268,7 @@ register(Layer(
      Field("former_name", "string", "曾用名"), Field("in_qingpu", "boolean", "在青浦区内"),
      Field("precision_m", "number", "精度 (m)")),
     order_by="t.line, t.seq",
-    style={"radius": 5, "color": "#e31a1c", "fillColor": "#ffffff", "fillOpacity": 1, "weight": 2}))
+    style={"radius": 5, "color": ROUTE_COLOURS["metro"], "fillColor": "#ffffff", "fillOpacity": 1, "weight": 2}))
 
 register(Layer(
     "enterprises", "企业", "Enterprises",
@@ -229,8 +286,7 @@ register(Layer(
      Field("source_crs", "string", "原坐标系"), Field("synthetic", "boolean", "示例数据"),
      Field("address", "string", "地址", queryable=False), Field("note", "string", "说明", queryable=False)),
     id_column="uscc", order_by="t.uscc", label_zh="name", label_en="name",
-    style={"radius": 4, "color": "#54278f", "fillColor": "#9e9ac8", "fillOpacity": 0.9, "weight": 1,
-           "cluster": True},
+    style={**ENTERPRISE_STYLE, "cluster": True},
     tile_fields=("name", "industry_code", "plan_industry", "primary_zone", "employees", "output_value")))
 
 register(Layer(

@@ -28,6 +28,7 @@ from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.registry import (
     HEX_BAND_COLOURS,
+    HEX_CLASS_COLOURS,
     HOTSPOT_COLOURS,
     HOTSPOT_WORDS,
     LAYERS,
@@ -228,12 +229,12 @@ def analytics_zones(request: Request, principal: Principal = Depends(current_pri
 HEX_PARAMS = {"resolution": (_resolution, 8), "plan_industry": (_industry, None), "zone": (_zone_id, None)}
 
 
-# Count bands, so that maps with categorical styling (the /map overlay hook) can colour the cells.
-HEX_BANDS = ((50, "50+"), (10, "10-49"), (5, "5-9"), (2, "2-4"), (1, "1"))
-
-
-def _band(count: int) -> str:
-    return next(label for least, label in HEX_BANDS if count >= least)
+def hex_classes(counts) -> tuple[hexbin.CountClasses, dict]:
+    """Quantile classes of the cells' counts and their description (labels, breaks, colours) for legends."""
+    classes = hexbin.quantile_classes(counts, len(HEX_CLASS_COLOURS), len(HEX_CLASS_COLOURS))
+    return classes, {"method": "quantiles of the non-empty cells' counts (about equally many cells per class)",
+                     "labels": list(classes.labels), "lower": list(classes.lower), "upper": list(classes.upper),
+                     "colours": [HEX_CLASS_COLOURS[r] for r in classes.ramp]}
 
 
 def _hexbins(conn, params, show_output):
@@ -241,16 +242,19 @@ def _hexbins(conn, params, show_output):
     pts = data.enterprise_points(conn, params["plan_industry"], params["zone"])
     bins = hexbin.bin_points(pts["lon"], pts["lat"], params["resolution"], pts["employees"],
                              pts["output"] if show_output else None)
+    classes, described = hex_classes(bins.count)
+    which = classes.classify(bins.count)
     features = []
     for i, cell in enumerate(bins.cells.tolist()):
         props = {"h3": hexbin.cell_strings([cell])[0], "count": int(bins.count[i]), "employees": int(bins.employees[i]),
-                 "band": _band(int(bins.count[i]))}
+                 "band": classes.labels[which[i]], "band_class": classes.ramp[which[i]]}
         if show_output:
             props["output_value"] = round(float(bins.output[i]), 2)
         features.append({"type": "Feature", "geometry": hexbin.cell_polygon(cell), "properties": props})
     return {"features": features,
             "meta": {"indexing": "h3.api.basic_int.latlng_to_cell(lat, lon, res) on WGS84 degrees, per point",
                      "h3_version": hexbin.h3.__version__, "cells": len(features), "firms": int(bins.count.sum()),
+                     "classes": described,
                      "synthetic": data.synthetic_summary(conn)}}
 
 

@@ -5,7 +5,8 @@ industry, role view and enterprises data version (one REPEATABLE READ snapshot h
 the rows). A tile takes the cells whose bounding box meets the tile and its buffer, hands their polygons
 (WKB) and values (arrays) to PostGIS through unnest, and PostGIS builds the tile with
 ST_AsMVTGeom(ST_TileEnvelope(z, x, y)) and ST_AsMVT. One layer, ``hexbins``, with ``h3``, ``count``,
-``employees``, ``band`` and, for roles that may see enterprises' output values, ``output_value``.
+``employees``, ``band`` (its quantile class, e.g. "3–5"),
+``band_class`` (0–4) and, for roles that may see enterprises' output values, ``output_value``.
 
 Resolution by zoom when ``resolution`` is not given (RESOLUTION_BY_ZOOM): z <= 11 -> 7, z 12-13 -> 8,
 z >= 14 -> 9, so a cell is some 25-45 px across where its resolution starts.
@@ -27,10 +28,10 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.analytics import store as data
 from app.analytics.routes import (
-    _band,
     _enterprise_roles,
     _industry,
     _resolution,
+    hex_classes,
 )
 from app.core.auth import Principal, current_principal
 from app.core.cache import LruCache
@@ -101,10 +102,13 @@ def _binned_cells(conn, resolution: int, industry: str | None, show_output: bool
     polygons = np.array([shapely.Polygon(hexbin.cell_polygon(c)["coordinates"][0]) for c in bins.cells.tolist()],
                         dtype=object)
     counts = bins.count.astype(np.int64)
-    return {"wkb": shapely.to_wkb(polygons), "bounds": shapely.bounds(polygons).reshape(-1, 4),
+    classes, described = hex_classes(counts)
+    which = classes.classify(counts)
+    return {"classes": described,"wkb": shapely.to_wkb(polygons), "bounds": shapely.bounds(polygons).reshape(-1, 4),
             "h3": np.array(hexbin.cell_strings(bins.cells), dtype=object),
             "count": counts, "employees": np.rint(bins.employees).astype(np.int64),
-            "band": np.array([_band(int(c)) for c in counts], dtype=object),
+            "band": np.array([classes.labels[i] for i in which], dtype=object),
+            "band_class": np.array([classes.ramp[i] for i in which], dtype=np.int64),
             "output": None if bins.output is None else np.round(bins.output, 2)}
 
 
@@ -114,7 +118,8 @@ def _mvt(conn, cells: dict, z: int, x: int, y: int) -> bytes:
     pick = np.nonzero((b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s))[0]
     if pick.size == 0:
         return b""
-    columns = [("wkb", "bytea"), ("h3", "text"), ("count", "bigint"), ("employees", "bigint"), ("band", "text")]
+    columns = [("wkb", "bytea"), ("h3", "text"), ("count", "bigint"), ("employees", "bigint"), ("band", "text"),
+               ("band_class", "int")]
     if cells["output"] is not None:
         columns.append(("output", "float8"))
     params = {name: [v.item() if hasattr(v, "item") else v for v in cells[name][pick]] for name, _ in columns}
@@ -135,17 +140,29 @@ def hexbin_tilejson(request: Request, principal: Principal = Depends(current_pri
     show_output = _role_view(principal)
     query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
     fields = {"h3": "string: H3 cell index", "count": "integer: enterprises in the cell",
-              "employees": "integer: their employees", "band": "string: count band (1, 2-4, 5-9, 10-49, 50+)"}
+              "employees": "integer: their employees", "band": "string: the cell's count class (quantile breaks, e.g. 3–5)",
+              "band_class": "integer: the class's step 0–4 on the colour ramp (HEX_CLASS_COLOURS)"}
     if show_output:
         fields["output_value"] = "number: their output value, 万元 (confidential)"
     rule = [{"minzoom": lo, "maxzoom": hi, "resolution": res} for (lo, (hi, res)) in
             zip([0] + [top + 1 for top, _ in RESOLUTION_BY_ZOOM[:-1]], RESOLUTION_BY_ZOOM)]
+    # The count classes of each resolution the tiles use (what a legend shows), from the tiles' own binnings.
+    _, binnings = _caches(request.app)
+    resolutions = [params["resolution"]] if params["resolution"] is not None else [r["resolution"] for r in rule]
+    classes = {}
+    with request.app.state.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        version = data.versions(conn)["enterprises"]
+        for res in resolutions:
+            cells, _ = binnings.get_or_compute((res, params["plan_industry"], show_output, version),
+                                               lambda r=res: _binned_cells(conn, r, params["plan_industry"], show_output))
+            classes[str(res)] = cells["classes"]
     return {"tilejson": "3.0.0", "name": "企业密度 H3 六边形 Enterprises per H3 cell", "scheme": "xyz",
             "tiles": [f"{base_url(request)}{TILE_PATH}/{{z}}/{{x}}/{{y}}" + (f"?{query}" if query else "")],
             "minzoom": 0, "maxzoom": MAX_ZOOM, "bounds": [120.85, 30.94, 121.32, 31.30], "center": [121.09, 31.12, 11],
             "vector_layers": [{"id": LAYER, "description": "Enterprises and employees per H3 cell", "minzoom": 0,
                                "maxzoom": MAX_ZOOM, "fields": fields}],
             "resolution": params["resolution"] if params["resolution"] is not None else {"by_zoom": rule},
+            "classes": classes,
             "attribution": "青浦区产业布局 Qingpu industrial layout"}
 
 

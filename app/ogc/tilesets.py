@@ -194,10 +194,21 @@ def _paint_color(style: dict, key: str):
     """A colour, or a match expression on style["by"] when the layer colours by a property (as /map does)."""
     if style.get("by"):
         pairs = [x for value, colour in style["colors"].items() for x in (value, colour)]
-        return ["match", ["get", style["by"]], *pairs, "#888888"]
+        expr = ["match", ["get", style["by"]], *pairs, "#888888"]
+        if style.get("by_id"):  # a colour of its own per feature (the clusters), else the colour of its kind
+            ids = [x for fid, colour in style["by_id"].items() for x in (fid, colour)]
+            expr = ["match", ["get", "id"], *ids, expr]
+        return expr
     if key == "fillColor":
         return style.get("fillColor", style.get("color", LEAFLET_DEFAULTS["color"]))
     return style.get("color", LEAFLET_DEFAULTS["color"])
+
+
+def _fill_opacity(style: dict):
+    if style.get("fillOpacityBy"):
+        pairs = [x for value, o in style["fillOpacityBy"].items() for x in (value, o)]
+        return ["match", ["get", style["by"]], *pairs, style["fillOpacity"]]
+    return style["fillOpacity"]
 
 
 def style_layers(layer: Layer) -> list[dict]:
@@ -212,7 +223,7 @@ def style_layers(layer: Layer) -> list[dict]:
         out = []
         if st.get("fill", True):
             out.append({**base, "id": f"{layer.id}-fill", "type": "fill",
-                        "paint": {"fill-color": _paint_color(st, "fillColor"), "fill-opacity": st["fillOpacity"]}})
+                        "paint": {"fill-color": _paint_color(st, "fillColor"), "fill-opacity": _fill_opacity(st)}})
         out.append({**base, "id": f"{layer.id}-line", "type": "line", "paint": line})
         return out
     if layer.geometry_type in ("LineString", "MultiLineString"):

@@ -1,9 +1,11 @@
 """The public map page (/map). Other pages (/edit, /sites/finder, /analytics) live in their own modules."""
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Connection
 
 from app.core.auth import Principal, current_principal
@@ -16,7 +18,7 @@ from app.ogc.params import parse_as_of
 from app.ogc.tiles import POINT_DETAIL_ZOOM
 from app.pages.maps import MAP_LAYERS, bilingual, layout_map
 from app.pages.store import enterprise_count
-from layers.registry import LAYERS, MAP_OVERLAYS, role_allows
+from layers.registry import LAYERS, MAP_OVERLAYS, palette, role_allows
 from web import STATIC_DIR
 
 router = APIRouter(tags=["pages"])
@@ -119,3 +121,16 @@ def swagger_docs():
 def favicon():
     return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+# The one palette of layers/registry.py for the pages' scripts (/edit, /analytics, /sites/finder):
+# <script src="/palette.js"> sets window.QingpuPalette; /palette.json is the same for other clients.
+@router.get("/palette.json", summary="The colours of the maps (zones by kind and cluster, routes, overlays)")
+def palette_json():
+    return JSONResponse(palette(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/palette.js", include_in_schema=False)
+def palette_js():
+    body = f"window.QingpuPalette = {json.dumps(palette(), ensure_ascii=False)};\n"
+    return Response(body, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})

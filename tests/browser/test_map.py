@@ -41,8 +41,8 @@ def test_map_loads_everything_from_the_app_itself(page, live_server):
 def test_enterprises_are_clustered_at_moderate_counts(page, live_server):
     requests, _ = open_map(page, live_server)
     assert any("/collections/enterprises/items" in u for u in requests)
-    page.wait_for_selector(".marker-cluster")
-    total = page.evaluate("""() => { let n = 0; document.querySelectorAll('.marker-cluster span')
+    page.wait_for_selector(".qp-count")
+    total = page.evaluate("""() => { let n = 0; document.querySelectorAll('.qp-count span')
         .forEach(s => n += parseInt(s.textContent)); return n; }""")
     assert total > 100
 

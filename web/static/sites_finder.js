@@ -101,18 +101,19 @@
   }
 
   // -- map ----------------------------------------------------------------------------------------
+  const PAL = window.QingpuPalette;  // the one palette of layers/registry.py (/palette.js)
   const map = L.map("sites-map", {preferCanvas: false}).setView([31.15, 121.1], 11);
   const context = L.layerGroup().addTo(map), results = L.featureGroup().addTo(map);
   fetch("/collections/zones/items?limit=1000").then((r) => r.json()).then((fc) => {
-    L.geoJSON(fc, {style: (f) => ({color: f.properties.kind === "park" ? "#8856a7" : "#41ab5d", weight: 1,
+    L.geoJSON(fc, {style: (f) => ({color: PAL.clusters[f.id] || PAL.zoneKinds[f.properties.kind] || "#555", weight: 1,
                                    fill: false, dashArray: "4 3"}), interactive: false}).addTo(context);
   });
   fetch("/collections/stations/items?limit=100").then((r) => r.json()).then((fc) => {
-    L.geoJSON(fc, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 4, color: "#e31a1c", fillColor: "#fff", fillOpacity: 1})
+    L.geoJSON(fc, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 4, color: PAL.routes.metro, fillColor: "#fff", fillOpacity: 1})
       .bindTooltip(f.properties.name_zh)}).addTo(context);
   });
   fetch("/collections/corridor_routes/items?limit=100").then((r) => r.json()).then((fc) => {
-    const colors = {metro: "#e31a1c", expressway: "#ff7f00", highway: "#b15928", avenue: "#6a3d9a"};
+    const colors = PAL.routes;
     L.geoJSON(fc, {style: (f) => ({color: colors[f.properties.mode] || "#555", weight: 2, opacity: 0.7}),
                    interactive: false}).addTo(context);
   });

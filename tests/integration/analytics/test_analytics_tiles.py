@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from app.core.store import bump_version
 from app.core.users import add_user
-from layers.registry import HEX_BAND_COLOURS
+from layers.registry import HEX_CLASS_COLOURS
 
 PREFIX = "91310118HXT"
 CLUSTER = (121.118, 31.158)  # 青浦新城
@@ -110,6 +110,7 @@ def test_tile_cells_and_counts_equal_the_geojson(client, firms, zoom, resolution
         expected = geo[cell]["properties"]
         assert (props["count"], props["employees"], props["band"]) == \
                (expected["count"], expected["employees"], expected["band"]), cell
+        assert props["band_class"] == expected["band_class"]
     # every GeoJSON cell meeting the tile is in it; none beyond the tile's buffer (64 of 4096 units)
     inner, outer = tile_box(z, x, y), tile_box(z, x, y, 64 / 4096)
     meeting = {c for c, f in geo.items() if shape(f["geometry"]).intersection(inner).area > 1e-12}
@@ -140,7 +141,7 @@ def test_public_tiles_carry_no_output_value_and_investment_tiles_do(client, firm
     z, x, y = tile_of(*CLUSTER, 13)
     public = client.get(f"{TILES}/{z}/{x}/{y}")
     cells = cells_of(public)
-    assert cells and all(set(p) == {"h3", "count", "employees", "band"} for p in cells.values())
+    assert cells and all(set(p) == {"h3", "count", "employees", "band", "band_class"} for p in cells.values())
     assert public.headers["cache-control"].startswith("public")
     assert "output_value" not in client.get(f"{TILES}/tilejson.json").json()["vector_layers"][0]["fields"]
     staff = client.get(f"{TILES}/{z}/{x}/{y}", headers=investor)
@@ -248,7 +249,13 @@ def test_map_hexbin_overlay_draws_cells_from_the_tiles(page, live_server, firms)
     assert not any("/analytics/hexbins?" in u for u in requests)  # tiles, not the GeoJSON
     fills = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-qp-tiled-overlays-pane path'))"
                           ".map(p => p.getAttribute('fill'))")
-    assert len(fills) > 5 and set(fills) <= set(HEX_BAND_COLOURS.values()) and len(set(fills)) > 1
+    assert len(fills) > 5 and {f.upper() for f in fills} <= set(HEX_CLASS_COLOURS) and len(set(fills)) > 1
+    # the legend shows the quantile classes of the resolution in view, as the TileJSON gives them
+    zoom = page.evaluate("() => window.qpMap.getZoom()")
+    meta = client_json(live_server, f"{TILES}/tilejson.json")
+    rule = next(r for r in meta["resolution"]["by_zoom"] if r["minzoom"] <= zoom <= r["maxzoom"])
+    legend = page.locator(".qp-overlay-legend[data-overlay=analytics_hexbins]").inner_text()
+    assert all(label in legend for label in meta["classes"][str(rule["resolution"])]["labels"]), legend
     # a cell takes a hover tooltip, and a click opens a popup with its count and employees
     point = page.evaluate("""() => {
         for (const p of document.querySelectorAll('.leaflet-qp-tiled-overlays-pane path')) {
@@ -265,3 +272,26 @@ def test_map_hexbin_overlay_draws_cells_from_the_tiles(page, live_server, firms)
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "企业数" in popup and "从业人员" in popup and "产值" not in popup
     assert not errors, errors
+
+
+def client_json(base, path):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(base + path) as res:
+        return json.load(res)
+
+
+def test_hex_classes_are_quantiles_with_their_breaks_in_the_meta(client, firms):
+    body = client.get("/analytics/hexbins?resolution=8").json()
+    classes = body["metadata"]["classes"]
+    counts = [f["properties"]["count"] for f in body["features"]]
+    assert classes["lower"][0] == min(counts) and classes["upper"][-1] == max(counts)
+    for f in body["features"]:  # each cell in the class whose breaks hold its count
+        p = f["properties"]
+        i = classes["labels"].index(p["band"])
+        assert classes["lower"][i] <= p["count"] <= classes["upper"][i]
+        assert HEX_CLASS_COLOURS[p["band_class"]] == classes["colours"][i]
+    # quantiles: the top class is a minority (the fixed 1/2-4/5-9/10-49/50+ bands put half the cells in the top one)
+    shares = [sum(1 for c in counts if lo <= c <= hi) / len(counts) for lo, hi in zip(classes["lower"], classes["upper"])]
+    assert len(shares) >= 2 and shares[-1] <= 0.4, shares

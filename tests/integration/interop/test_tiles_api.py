@@ -4,7 +4,7 @@ import math
 import pyogrio
 import pytest
 
-from layers.registry import ZONE_COLORS
+from layers.registry import CLUSTER_COLOURS, ZONE_KIND_COLOURS
 
 MVT = "application/vnd.mapbox-vector-tile"
 REL = "http://www.opengis.net/def/rel/ogc/1.0/"
@@ -60,9 +60,12 @@ def test_the_style_uses_the_registry_colours_and_the_tilejson(client):
     drawn = [layer for layer in style["layers"] if layer["type"] != "background"]
     assert {layer["source-layer"] for layer in drawn} == source_layers
     zones_fill = next(layer for layer in drawn if layer["id"] == "zones-fill")
-    match = zones_fill["paint"]["fill-color"]
+    by_id = zones_fill["paint"]["fill-color"]  # each cluster its own colour, else the colour of the kind
+    assert by_id[:2] == ["match", ["get", "id"]]
+    assert dict(zip(by_id[2:-1:2], by_id[3:-1:2])) == CLUSTER_COLOURS
+    match = by_id[-1]
     assert match[:2] == ["match", ["get", "kind"]]
-    assert dict(zip(match[2:-1:2], match[3:-1:2])) == ZONE_COLORS
+    assert dict(zip(match[2:-1:2], match[3:-1:2])) == ZONE_KIND_COLOURS
     assert "sites" not in source_layers  # the public style shows what the public may see
 
 
@@ -80,4 +83,4 @@ def test_gdal_opens_the_zone_tiles_through_the_ogcapi_driver(live_server):
     area = {"MINX": str(minx), "MINY": str(miny), "MAXX": str(maxx), "MAXY": str(maxy)}
     df = pyogrio.read_dataframe(url, layer="Zoom level 12", **area)
     assert len(df) > 0 and {"kind", "name_zh"} <= set(df.columns)
-    assert set(df["kind"]) <= set(ZONE_COLORS) and "cluster" in set(df["kind"])
+    assert set(df["kind"]) <= set(ZONE_KIND_COLOURS) and "cluster" in set(df["kind"])
