@@ -255,9 +255,8 @@
       style: function (f) {
         var c = overlayColour(st, f.properties, f.properties._order || 0);
         return {weight: st.weight, fillOpacity: st.fillOpacity, color: c, fillColor: c};
-      },
-      interactive: false
-    });
+      }
+    });  // clicks bubble to the map, whose one popup lists the cell with everything else under it
     var api = {layer: layer, data: null}, seq = 0;
     function legend(data) {
       var rows;
