@@ -91,3 +91,43 @@ def test_cluster_popup_names_kind_towns_and_industries_in_both_languages(browser
         assert "所含镇街" not in text_en
     finally:
         context.close()
+
+
+def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density(browser, live_server):
+    import json
+    import urllib.parse
+    import urllib.request
+
+    def get(path):
+        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
+            return json.load(r)
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(live_server + "/map")
+        page.wait_for_function("window.qpMap !== undefined")
+        page.select_option("#qp-industry", "biomed")
+        page.wait_for_function("window.qpEnterpriseCount !== undefined && window.qpState.industry === 'biomed'")
+        page.wait_for_load_state("networkidle")
+        cql = urllib.parse.quote("plan_industry IN ('biomed')")
+        expected = get(f"/collections/enterprises/items?limit=1&filter={cql}")["numberMatched"]
+        assert 0 < expected < get("/collections/enterprises/items?limit=1")["numberMatched"]
+        drawn = page.evaluate("() => window.qpEnterprises.getLayers().length")
+        assert page.evaluate("window.qpEnterpriseCount") == expected == drawn
+        assert "industry=biomed" in page.url  # the link shows the same map
+        for oid, api in (("analytics_hotspots", "/analytics/hotspots?resolution=8&only=significant&plan_industry=biomed"),
+                         ("analytics_density", "/analytics/density?format=contours&plan_industry=biomed")):
+            page.evaluate(f"() => window.qpMap.addLayer(window.qpOverlays['{oid}'].layer)")
+            page.wait_for_function(f"window.qpOverlays['{oid}'].data !== null")
+            n = page.evaluate(f"() => window.qpOverlays['{oid}'].data.features.length")
+            assert n == len(get(api)["features"]), oid
+            assert any(api.split("?")[0] in u and "plan_industry=biomed" in u for u in requests), oid
+        page.evaluate("() => window.qpMap.addLayer(window.qpOverlays['analytics_hexbins'].layer)")
+        page.wait_for_load_state("networkidle")
+        hex_tiles = [u for u in requests if "/analytics/hexbins/tiles/WebMercatorQuad/" in u and "tilejson" not in u]
+        assert hex_tiles and all("plan_industry=biomed" in u for u in hex_tiles)
+    finally:
+        context.close()

@@ -214,6 +214,9 @@
     var grid = L.vectorGrid.protobuf(url(), {rendererFactory: L.svg.tile, interactive: true, pane: pane,
                                              maxNativeZoom: 19, vectorTileLayerStyles: styles});
     var api = {layer: grid, pending: null, meta: null};
+    // Switched on after a filter changed: its first tiles already carry the filter.
+    var beforeAdd = grid.beforeAdd;
+    grid.beforeAdd = function (m) { grid.setUrl(url(), true); return beforeAdd ? beforeAdd.call(grid, m) : grid; };
     grid.on('click', function (e) { api.pending = {props: e.layer.properties || {}, at: Date.now()}; });
     var tip = null;
     grid.on('mouseover', function (e) {
