@@ -133,3 +133,9 @@ LAYOUT_LOCK_KEY = 0x716C61796F7574  # "qlayout"
 def lock_layout(conn: Connection) -> None:
     """Serialise with every other zone write or assignment until this transaction ends."""
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LAYOUT_LOCK_KEY})
+
+
+def display_names(conn: Connection) -> dict[str, dict[str, tuple[str, str]]]:
+    """{"towns"|"zones": {id: (name_zh, name_en)}}: what a page shows instead of a town code or zone id."""
+    return {"towns": {c: (zh, en) for c, zh, en in conn.execute(text("SELECT code, name_zh, name_en FROM towns"))},
+            "zones": {i: (zh, en) for i, zh, en in conn.execute(text("SELECT id, name_zh, name_en FROM zones"))}}

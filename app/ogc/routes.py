@@ -12,6 +12,7 @@ from app.core.auth import Principal, current_principal
 from app.core.db import reader
 from app.core.errors import not_found
 from app.core.http import base_url, templates, wants_html
+from app.core.store import display_names
 from app.ogc.access import caller_layers, visible_layer
 from app.ogc.crs import CRS84, URIS
 from app.ogc.exports import csv_text_rows
@@ -28,6 +29,7 @@ from app.ogc.params import (
 from app.ogc.tilesets import REL, STYLE_JSON, TILES_CONFORMANCE
 from app.zones.store import etag as zone_etag
 from layers.registry import Layer, role_allows
+from layers.words import field_title_html, value_text_html
 
 router = APIRouter(tags=["OGC API - Features"])
 
@@ -65,7 +67,12 @@ GEOMETRY_FORMATS = {"Point": "geometry-point", "LineString": "geometry-linestrin
 def _render(request: Request, template: str, body: dict, media_type: str = "application/json",
             headers: dict | None = None, **ctx):
     if wants_html(request, ("json", "html", "csv") if template == "items.html" else ("json", "html")):
+        if "fields" in ctx:  # item pages read values in words: names of towns and zones, local time
+            with reader(request, ctx.pop("principal")).connect() as conn:
+                names = display_names(conn)
+            ctx.update(names=names, value_html=value_text_html, title_html=field_title_html)
         return templates.TemplateResponse(request, template, {"body": body, **ctx}, headers=headers)
+    ctx.pop("principal", None)
     return JSONResponse(body, media_type=media_type, headers=headers)
 
 
@@ -230,7 +237,7 @@ def items(collection_id: str, request: Request, principal: Principal = Depends(c
         body["numberMatchedEstimate"] = page.estimate
     body.update(numberReturned=len(page.features), links=links)
     return _render(request, "items.html", body, GEOJSON, headers=headers, layer=layer, fields=parsed.fields,
-                   crs=q.crs)
+                   crs=q.crs, principal=principal)
 
 
 def _wkt(geometry: dict | None) -> str | None:
@@ -259,7 +266,8 @@ def item(collection_id: str, fid: str, request: Request, principal: Principal = 
         headers["ETag"] = zone_etag(fid, feature["properties"]["version"])
     elif layer.etag_prefix and "version" in feature["properties"]:  # a draft's zone (If-Match optional there)
         headers["ETag"] = f'"{layer.etag_prefix}{fid}-v{feature["properties"]["version"]}"'
-    return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields, crs=crs)
+    return _render(request, "item.html", feature, GEOJSON, headers=headers, layer=layer, fields=fields, crs=crs,
+                   principal=principal)
 
 
 

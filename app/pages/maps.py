@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import folium
 import folium.plugins
@@ -26,7 +24,8 @@ from layers.registry import (
     palette,
     zone_colour,
 )
-from plan.industries import PLAN_INDUSTRIES, PLAN_INDUSTRY_BY_ID, children_of
+from layers.words import words
+from plan.industries import PLAN_INDUSTRIES, children_of
 
 QINGPU_CENTER = (31.12, 121.09)
 QINGPU_BOUNDS = [[30.94, 120.85], [31.30, 121.32]]
@@ -63,12 +62,8 @@ def bilingual(zh: str | None, en: str | None) -> str:
     return f'<span class="lang-zh">{zh_html}</span><span class="lang-en">{en_html}</span>'
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Fields a reader has no use for in a popup (ordering, internal bookkeeping).
 POPUP_SKIP = {"rank", "id", "code"}
-# Fields holding ids of other things, and the name lookup each uses.
-ID_FIELDS = {"member_towns": "towns", "parent_zone": "zones", "primary_zone": "zones", "zones": "zones", "town": "towns"}
-INDUSTRY_FIELDS = {"target_industries", "plan_industry"}
 
 
 def names_of(collections: dict[str, dict]) -> dict[str, dict[str, tuple[str, str]]]:
@@ -82,34 +77,9 @@ def names_of(collections: dict[str, dict]) -> dict[str, dict[str, tuple[str, str
     return out
 
 
-def _word(field_name: str, value, names: dict) -> tuple[str, str]:
-    """One value as (Chinese, English) words."""
-    if isinstance(value, bool):
-        return ("是", "yes") if value else ("否", "no")
-    if field_name in INDUSTRY_FIELDS and value in PLAN_INDUSTRY_BY_ID:
-        p = PLAN_INDUSTRY_BY_ID[value]
-        return p.zh, p.en
-    if field_name in ID_FIELDS and str(value) in names.get(ID_FIELDS[field_name], {}):
-        zh, en = names[ID_FIELDS[field_name]][str(value)]
-        return zh or en, en or zh
-    if (field_name, value) in VALUE_WORDS:
-        return VALUE_WORDS[(field_name, value)]
-    if isinstance(value, float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
-        return text, text
-    return str(value), str(value)
-
-
 def _value_html(field, value, names: dict) -> str:
-    if field.type == "datetime" and isinstance(value, str):
-        try:
-            local = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(SHANGHAI)
-        except ValueError:
-            return html.escape(value)
-        return html.escape(local.strftime("%Y-%m-%d %H:%M")) + " " + bilingual("北京时间", "China Standard Time")
-    values = value if isinstance(value, list) else [value]
-    words = [_word(field.name, v, names) for v in values]
-    return bilingual("、".join(w[0] for w in words), ", ".join(w[1] for w in words))
+    zh, en = words(field, value, names)
+    return bilingual(zh, en)
 
 
 def _with_labels(layer: Layer, collection: dict, names: dict | None = None) -> dict:
