@@ -14,6 +14,8 @@ from html import escape
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.svg import nice_length, path_data
+
 ROUTE_STYLE = {"metro": ("#d7191c", 3.0), "expressway": ("#f08c00", 3.0), "highway": ("#a6611a", 2.2),
                "avenue": ("#7b3294", 1.8)}
 ZONE_STYLE = {"core": "#e6550d", "corridor": "#3182bd", "cluster": "#31a354", "park": "#756bb1"}
@@ -33,12 +35,6 @@ class MapData:
     stations: list[tuple[str, BaseGeometry]] = field(default_factory=list)
     towns: list[tuple[str, BaseGeometry]] = field(default_factory=list)
 
-
-def _nice(m: float) -> float:
-    for step in (100, 200, 500, 1000, 2000, 5000, 10000, 20000):
-        if step >= m:
-            return step
-    return 50000
 
 
 class _Canvas:
@@ -62,19 +58,8 @@ class _Canvas:
 
     def path(self, geom) -> str:
         """SVG path data, simplified to half a pixel: finer detail cannot show and only slows the PDF."""
-        return self._path(geom.simplify(0.5 / self.k, preserve_topology=True))
+        return path_data(geom.simplify(0.5 / self.k, preserve_topology=True), self.xy)
 
-    def _path(self, geom) -> str:
-        parts = []
-        for g in getattr(geom, "geoms", [geom]):
-            if g.geom_type == "Polygon":
-                for ring in (g.exterior, *g.interiors):
-                    parts.append("M" + " L".join("%.1f,%.1f" % self.xy(x, y) for x, y in ring.coords) + " Z")
-            elif g.geom_type in ("LineString", "LinearRing"):
-                parts.append("M" + " L".join("%.1f,%.1f" % self.xy(x, y) for x, y in g.coords))
-            elif g.geom_type in ("MultiLineString", "MultiPolygon", "GeometryCollection"):
-                parts.append(self._path(g))
-        return " ".join(p for p in parts if p)
 
     def label(self, x: float, y: float, text: str, size: float = 10, color: str = "#222", weight: str = "normal",
               anchor: str = "start", force: bool = False) -> bool:
@@ -112,7 +97,7 @@ class _Canvas:
                 f'<rect width="{w}" height="{h}" fill="#eef3f7"/>']
         tail = []
         if scale:
-            bar = _nice(self.hw / 2.5)
+            bar = nice_length(self.hw / 2.5)
             px = bar * self.k
             tail.append(f'<g transform="translate(12,{h - 14})"><rect width="{px:.1f}" height="4" fill="#333"/>'
                         f'<text y="-4" font-size="10" fill="#333">{bar / 1000:g} km</text></g>')

@@ -8,14 +8,10 @@ from html import escape
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.svg import nice_length, path_data
+
 GAINED, LOST, BEFORE, AFTER, FIRM = "#1a9850", "#d73027", "#666666", "#1f4e79", "#54278f"
 
-
-def _nice_length(m: float) -> float:
-    for step in (200, 500, 1000, 2000, 5000, 10000, 20000):
-        if step >= m:
-            return step
-    return 50000
 
 
 def change_map_svg(district: BaseGeometry | None, before: list[tuple[str, BaseGeometry]],
@@ -34,20 +30,11 @@ def change_map_svg(district: BaseGeometry | None, before: list[tuple[str, BaseGe
     ox = (width - (maxx - minx) * scale) / 2
     oy = (height - (maxy - miny) * scale) / 2
 
-    def pt(x, y):
-        return f"{ox + (x - minx) * scale:.1f},{oy + (maxy - y) * scale:.1f}"
+    def xy(x, y) -> tuple[float, float]:
+        return ox + (x - minx) * scale, oy + (maxy - y) * scale
 
     def path(geom) -> str:
-        parts = []
-        for g in getattr(geom, "geoms", [geom]):
-            if g.geom_type == "Polygon":
-                for ring in (g.exterior, *g.interiors):
-                    parts.append("M" + " L".join(pt(x, y) for x, y in ring.coords) + " Z")
-            elif g.geom_type in ("LineString", "LinearRing"):
-                parts.append("M" + " L".join(pt(x, y) for x, y in g.coords))
-            elif hasattr(g, "geoms"):
-                parts.append(path(g))
-        return " ".join(parts)
+        return path_data(geom, xy)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
            f'style="max-width:{width}px" font-family="sans-serif" font-size="11" role="img">',
@@ -69,15 +56,17 @@ def change_map_svg(district: BaseGeometry | None, before: list[tuple[str, BaseGe
             out.append(f'<path d="{path(g)}" fill="none" stroke="{AFTER}" stroke-width="2">'
                        f'<title>{escape(name)}（方案 after）</title></path>')
     for name, x, y in firms:
-        out.append(f'<circle cx="{pt(x, y).split(",")[0]}" cy="{pt(x, y).split(",")[1]}" r="2.5" fill="{FIRM}">'
+        px, py = xy(x, y)
+        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{FIRM}">'
                    f'<title>{escape(name)}</title></circle>')
     for name, g in after or before:
         if g is not None and not g.is_empty:
             c = g.representative_point()
-            out.append(f'<text x="{pt(c.x, c.y).split(",")[0]}" y="{pt(c.x, c.y).split(",")[1]}" '
+            px, py = xy(c.x, c.y)
+            out.append(f'<text x="{px:.1f}" y="{py:.1f}" '
                        f'text-anchor="middle" fill="{AFTER}" stroke="#fff" stroke-width="3" paint-order="stroke">'
                        f'{escape(name)}</text>')
-    bar_m = _nice_length((maxx - minx) / 5)
+    bar_m = nice_length((maxx - minx) / 5, at_least=200)
     bar_px = bar_m * scale
     out.append(f'<g transform="translate(12,{height - 18})"><rect width="{bar_px:.1f}" height="5" fill="#333"/>'
                f'<text y="-4">{bar_m / 1000:g} km</text></g>')

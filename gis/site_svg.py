@@ -8,14 +8,10 @@ from html import escape
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.svg import nice_length, path_data
+
 ROUTE_COLORS = {"metro": "#e31a1c", "expressway": "#ff7f00", "highway": "#b15928", "avenue": "#6a3d9a"}
 
-
-def _nice_length(m: float) -> float:
-    for step in (100, 200, 500, 1000, 2000, 5000, 10000, 20000):
-        if step >= m:
-            return step
-    return 50000
 
 
 def site_map_svg(site_m: BaseGeometry, stations: list[tuple[str, BaseGeometry]],
@@ -33,18 +29,11 @@ def site_map_svg(site_m: BaseGeometry, stations: list[tuple[str, BaseGeometry]],
     frame = shapely.box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
     sx = width / (2 * half_w)
 
-    def pt(x, y):
-        return f"{(x - cx + half_w) * sx:.1f},{(cy + half_h - y) * sx:.1f}"
+    def xy(x, y) -> tuple[float, float]:
+        return (x - cx + half_w) * sx, (cy + half_h - y) * sx
 
     def path(geom) -> str:
-        parts = []
-        for g in getattr(geom, "geoms", [geom]):
-            if g.geom_type == "Polygon":
-                for ring in (g.exterior, *g.interiors):
-                    parts.append("M" + " L".join(pt(x, y) for x, y in ring.coords) + " Z")
-            elif g.geom_type == "LineString":
-                parts.append("M" + " L".join(pt(x, y) for x, y in g.coords))
-        return " ".join(parts)
+        return path_data(geom, xy)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
@@ -64,10 +53,10 @@ def site_map_svg(site_m: BaseGeometry, stations: list[tuple[str, BaseGeometry]],
                f'fill="#1f78b4" fill-opacity="0.45" stroke="#08306b" stroke-width="2"/>')
     for name, p in stations:
         if frame.contains(p):
-            x, y = pt(p.x, p.y).split(",")
+            x, y = ("%.1f" % v for v in xy(p.x, p.y))
             out.append(f'<circle cx="{x}" cy="{y}" r="5" fill="#fff" stroke="#e31a1c" stroke-width="2"/>'
                        f'<text x="{float(x) + 7:.1f}" y="{float(y) - 6:.1f}" fill="#b10026">{escape(name)}</text>')
-    bar = _nice_length(half_w / 2.5)
+    bar = nice_length(half_w / 2.5)
     px = bar * sx
     out.append(f'<g transform="translate(12,{height - 18})"><rect width="{px:.1f}" height="5" fill="#333"/>'
                f'<text y="-4">{bar / 1000:g} km</text></g>')
