@@ -139,13 +139,18 @@ def page(browser):
 ROLE_PASSWORD = "Qp-test-passphrase-2026"
 
 
+def bearer_headers(client, user: str, password: str) -> dict:
+    """Sign in through POST /auth/token; the Authorization header of that user."""
+    res = client.post("/auth/token", data={"username": user, "password": password})
+    assert res.status_code == 200, res.text
+    return {"Authorization": f"Bearer {res.json()['access_token']}"}
+
+
 def _role_headers(client, engine, role: str) -> dict:
     from app.core.users import add_user
 
     add_user(engine, f"test-{role}", role, ROLE_PASSWORD)
-    res = client.post("/auth/token", data={"username": f"test-{role}", "password": ROLE_PASSWORD})
-    assert res.status_code == 200, res.text
-    return {"Authorization": f"Bearer {res.json()['access_token']}"}
+    return bearer_headers(client, f"test-{role}", ROLE_PASSWORD)
 
 
 @pytest.fixture(scope="session")

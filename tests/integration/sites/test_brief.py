@@ -16,6 +16,7 @@ from app.core.users import add_user
 from app.sites.importer import write_sites
 from gis.crs import from_measure, lonlat_to_measure
 from layers.qingpu import LINE17_STATIONS
+from tests.conftest import bearer_headers
 
 STATION = next(s for s in LINE17_STATIONS if s.name_zh == "青浦新城")
 SX, SY = lonlat_to_measure(STATION.lon, STATION.lat)
@@ -56,20 +57,14 @@ def world(engine):
         conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'TSTBRIEF%'"))
 
 
-def _token(client, user, pw):
-    res = client.post("/auth/token", data={"username": user, "password": pw})
-    assert res.status_code == 200, res.text
-    return {"Authorization": f"Bearer {res.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def staff(client, world):
-    return _token(client, "brief-staff", "pw-for-brief-staff-9")
+    return bearer_headers(client, "brief-staff", "pw-for-brief-staff-9")
 
 
 @pytest.fixture(scope="module")
 def other(client, world):
-    return _token(client, "brief-other", "pw-for-brief-other-9")
+    return bearer_headers(client, "brief-other", "pw-for-brief-other-9")
 
 
 def _pdf_text(data: bytes) -> tuple[str, pypdfium2.PdfDocument]:

@@ -13,6 +13,7 @@ from app.core.users import add_user
 from app.sites.importer import write_sites
 from gis.crs import from_measure, lonlat_to_measure
 from layers.qingpu import LINE17_STATIONS
+from tests.conftest import bearer_headers
 
 STATION = next(s for s in LINE17_STATIONS if s.name_zh == "青浦新城")
 SX, SY = lonlat_to_measure(STATION.lon, STATION.lat)
@@ -62,15 +63,9 @@ def world(engine):
         conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'TSTSITE%'"))
 
 
-def _token(client, user, pw):
-    res = client.post("/auth/token", data={"username": user, "password": pw})
-    assert res.status_code == 200, res.text
-    return {"Authorization": f"Bearer {res.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def staff(client, world):
-    return _token(client, "site-staff", "pw-for-site-staff-9")
+    return bearer_headers(client, "site-staff", "pw-for-site-staff-9")
 
 
 def search(client, staff, body, status=200):
@@ -174,7 +169,7 @@ def test_bad_requests_are_400_problems_with_a_clear_message(client, staff, body,
 
 def test_public_gets_401_without_token_and_403_with_a_public_token(client, world):
     assert client.post("/sites/search", json=SEARCH).status_code == 401
-    public = _token(client, "site-public", "pw-for-site-public-9")
+    public = bearer_headers(client, "site-public", "pw-for-site-public-9")
     res = client.post("/sites/search", json=SEARCH, headers=public)
     assert res.status_code == 403 and res.headers["content-type"].startswith("application/problem+json")
     assert client.get("/sites/searches", headers=public).status_code == 403
@@ -273,7 +268,7 @@ def test_zero_weight_criteria_need_no_industry(client, staff):
 
 def test_saved_searches_belong_to_their_author_unless_shared(client, staff, engine):
     add_user(engine, "site-colleague", "investment", "pw-for-site-colleague-9")
-    colleague = _token(client, "site-colleague", "pw-for-site-colleague-9")
+    colleague = bearer_headers(client, "site-colleague", "pw-for-site-colleague-9")
     mine = client.post("/sites/searches", json={"name": "private shortlist", "search": SEARCH}, headers=staff)
     assert mine.status_code == 201 and mine.json()["shared"] is False
     sid = mine.json()["id"]
