@@ -10,16 +10,14 @@ members on demand; ``assign_all`` recomputes everything.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import numpy as np
-import pandas as pd
 from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from app.core.binary_copy import TID, read_rows, rows_bytes
 from app.core.store import bump_version, lock_layout
 from gis.assign import Assignment, ZoneInfo, assign_points, order_flips
 from gis.crs import area_km2
@@ -120,57 +118,77 @@ def _assign(rows: list, zones: list[ZoneInfo]) -> Assignment:
     return assign_points(x, y, [r[4] for r in rows], zones)
 
 
+# One 64-bit hash of a stored placement, the same expression for the enterprises' columns and for the
+# new placements, so unchanged rows are found without sending their zones and reasons over the wire.
+# A stale row whose hash equals its new placement's by chance (odds ~1e-19 per row against a few hundred
+# placements) would keep its old placement; `qingpu check assignments` (ST_Contains) would show it.
+_PLACEMENT_HASH = ("hashtextextended(array_to_string({zones}, E'\\x1f') || E'\\x1e' || coalesce({primary}, E'\\x1d') "
+                   "|| E'\\x1e' || coalesce({reason}, E'\\x1d'), 0)")
+_POINT_FIELDS = [("t", TID), ("x", ">f8"), ("y", ">f8"), ("industry", ">i2"), ("stored", ">i8")]
+
+
 def assign_all(conn: Connection) -> int:
     """(Re)assign every enterprise to the current zones; returns how many changed.
 
-    Set-based: the points are read with one COPY, assigned in gis.assign, and written back with
-    one UPDATE … FROM a temporary table, touching only the rows whose zones, primary zone or
-    reason differ (an unchanged row costs no new tuple and no index entries). The results travel
-    as (uscc, group) plus a small table of the distinct placements. Concurrent writers of
-    enterprises wait for the caller's transaction, so no edit made between the read and the write
-    is overwritten with a placement computed from its old point or industry.
+    Set-based, in four steps: every point comes out in one binary COPY (row address, lon, lat,
+    industry as a number, and a hash of its stored placement); gis.assign places them all; the hashes
+    of the few hundred distinct new placements are computed by the same SQL expression, so the rows
+    whose placement differs are known before anything is written; only those go back, by binary
+    COPY of (row address, placement) into a temporary table, and one UPDATE joined on the row address
+    rewrites them (heap-only: the assignment columns carry no index, migration 0011). Concurrent
+    writers of enterprises wait for the caller's transaction, so no edit made between the read and
+    the write is overwritten with a placement computed from its old point or industry, and the row
+    addresses read are the rows written.
     """
     # The layout lock first, as every zone write takes it before it writes enterprises:
     # the other order would deadlock against a zone edit.
-    lock_layout(conn)
+    zones = load_zones(conn)
     _lock_enterprises(conn)
+    industry_ids = list(conn.execute(text("SELECT id FROM plan_industries ORDER BY id")).scalars())
     raw = conn.connection.driver_connection
-    buf = io.BytesIO()
     with raw.cursor() as cur:
-        with cur.copy("COPY (SELECT uscc, ST_X(geom), ST_Y(geom), plan_industry FROM enterprises) TO STDOUT") as copy:
+        buf = bytearray()
+        stored = _PLACEMENT_HASH.format(zones="zones", primary="primary_zone", reason="primary_reason")
+        with cur.copy("COPY (SELECT ctid, ST_X(geom), ST_Y(geom), "
+                      "CAST(COALESCE(array_position(CAST(%s AS text[]), plan_industry), 0) AS int2), "
+                      f"{stored} FROM enterprises) TO STDOUT (FORMAT binary)", (industry_ids,)) as copy:
             for block in copy:
-                buf.write(block)
-    if not buf.tell():
+                buf += block
+    points = read_rows(bytes(buf), _POINT_FIELDS)
+    del buf
+    if not len(points):
         return 0
-    buf.seek(0)
-    points = pd.read_csv(buf, sep="\t", header=None, names=["uscc", "x", "y", "plan_industry"],
-                         dtype={"uscc": str, "plan_industry": str}, na_values=["\\N"], keep_default_na=False,
-                         quoting=csv.QUOTE_NONE)
-    industries = points["plan_industry"].astype(object).where(points["plan_industry"].notna(), None)
-    assignment = assign_points(points["x"].to_numpy(float), points["y"].to_numpy(float), list(industries),
-                               load_zones(conn))
+    industries = np.array([None, *industry_ids], dtype=object)[points["industry"]]
+    assignment = assign_points(points["x"].astype(float), points["y"].astype(float), industries, zones)
     conn.execute(text(
         "DROP TABLE IF EXISTS pg_temp.assign_rows, pg_temp.assign_groups; "
-        "CREATE TEMP TABLE assign_rows (uscc text, g integer) ON COMMIT DROP; "
+        "CREATE TEMP TABLE assign_rows (t tid, g integer) ON COMMIT DROP; "
         "CREATE TEMP TABLE assign_groups (g integer PRIMARY KEY, zones text[] NOT NULL, primary_zone text, "
         "primary_reason text) ON COMMIT DROP"))
-    rows = pd.DataFrame({"uscc": points["uscc"], "g": assignment.group_of})
     with raw.cursor() as cur:
-        with cur.copy("COPY assign_rows (uscc, g) FROM STDIN") as copy:
-            copy.write(rows.to_csv(sep="\t", header=False, index=False))
         with cur.copy("COPY assign_groups (g, zones, primary_zone, primary_reason) FROM STDIN") as copy:
             for g, p in enumerate(assignment.placements):
                 copy.write_row((g, list(p.zones), p.primary, p.reason))
+    hashes = dict(conn.execute(text(
+        "SELECT g, " + _PLACEMENT_HASH.format(zones="zones", primary="primary_zone", reason="primary_reason")
+        + " FROM assign_groups")).all())
+    new_hash = np.array([hashes[g] for g in range(len(assignment.placements))], dtype=np.int64)
+    group_of = np.asarray(assignment.group_of, dtype=np.int64)
+    changed = np.flatnonzero(points["stored"].astype(np.int64) != new_hash[group_of])
+    if not len(changed):
+        return 0
+    with raw.cursor() as cur:
+        with cur.copy("COPY assign_rows (t, g) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(rows_bytes([("t", points["t"][changed]), ("g", group_of[changed].astype(np.int32))]))
     conn.execute(text("ANALYZE assign_rows"))
-    changed = conn.execute(text(
+    written = conn.execute(text(
         "UPDATE enterprises e SET zones = a.zones, primary_zone = a.primary_zone, "
         "primary_reason = a.primary_reason, updated_at = now() "
-        "FROM assign_rows r JOIN assign_groups a ON a.g = r.g WHERE e.uscc = r.uscc "
-        "AND (e.zones, e.primary_zone, e.primary_reason) IS DISTINCT FROM (a.zones, a.primary_zone, a.primary_reason)"
-    )).rowcount
-    if changed:
-        bump_version(conn, "enterprises")
-    return changed
+        "FROM assign_rows r JOIN assign_groups a ON a.g = r.g WHERE e.ctid = r.t")).rowcount
+    if written != len(changed):  # cannot happen while the table is held still; refuse rather than half-write
+        raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows moved meanwhile")
+    bump_version(conn, "enterprises")
+    return written
 
 
 def reassign_zone_members(conn: Connection, zone_id: str) -> int:

@@ -184,6 +184,29 @@ def test_assign_all_repairs_a_stale_assignment(engine, huaxin_firms):
             trans.rollback()
 
 
+def test_assign_all_rewrites_exactly_the_rows_whose_zones_primary_or_reason_are_stale(engine, huaxin_firms):
+    """Only the stale rows are written (found by comparing placements before anything is sent back), and
+    each kind of staleness is seen: a reason alone, a primary zone alone, a missing reason, lost zones."""
+    logistics, other = huaxin_firms
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            assign_all(conn)
+            right = {u: tuple(stored(conn, u)) for u in (logistics, other)}
+            written_before = _written(conn)[0]
+            conn.execute(text("UPDATE enterprises SET primary_reason = 'stale' WHERE uscc = :u"), {"u": logistics})
+            conn.execute(text("UPDATE enterprises SET primary_zone = 'cluster-green' WHERE uscc = :u"), {"u": other})
+            assert assign_all(conn) == 2
+            assert {u: tuple(stored(conn, u)) for u in right} == right
+            assert _written(conn)[0] == written_before + 4  # two stale-making writes, two repairs: nothing else
+            conn.execute(text("UPDATE enterprises SET primary_reason = NULL, zones = '{}' WHERE uscc = :u"),
+                         {"u": logistics})
+            assert assign_all(conn) == 1
+            assert tuple(stored(conn, logistics)) == right[logistics]
+        finally:
+            trans.rollback()
+
+
 def test_an_edit_that_changes_which_cluster_is_smaller_reassigns_far_from_the_edit(engine, huaxin_firms):
     """Growing 智慧物流组团 in the far south-west makes it larger than 商贸会展组团: the firm in 华新镇,
     nowhere near the changed area, must move its primary zone by the area tie-break."""
