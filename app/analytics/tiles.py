@@ -31,6 +31,8 @@ from app.analytics.routes import (
     _enterprise_roles,
     _industry,
     _resolution,
+    _zone_filter,
+    _zone_id,
     hex_classes,
 )
 from app.core.auth import Principal, current_principal
@@ -49,7 +51,7 @@ LAYER = "hexbins"
 TILE_PATH = "/analytics/hexbins/tiles/WebMercatorQuad"
 # (highest zoom, resolution) in order; zooms above the last entry use the finest resolution.
 RESOLUTION_BY_ZOOM = ((11, 7), (13, 8), (MAX_ZOOM, 9))
-TILE_PARAMS = {"resolution": (_resolution, None), "plan_industry": (_industry, None)}
+TILE_PARAMS = {"resolution": (_resolution, None), "plan_industry": (_industry, None), "zone": (_zone_id, None)}
 WORLD = 20037508.342789244  # half the WebMercatorQuad extent, metres
 _INT = re.compile(r"^[0-9]{1,7}$")
 
@@ -94,9 +96,10 @@ def _caches(app) -> tuple[LruCache, LruCache]:
     return state.hexbin_tiles, state.hexbin_cells
 
 
-def _binned_cells(conn, resolution: int, industry: str | None, show_output: bool) -> dict:
-    """Every occupied cell of the district: WKB polygon, bounding box and values (as /analytics/hexbins)."""
-    pts = data.enterprise_points(conn, industry)
+def _binned_cells(conn, resolution: int, industry: str | None, zone: str | None, show_output: bool) -> dict:
+    """Every occupied cell of the district (or of one zone's firms): WKB polygon, bounding box and values
+    (as /analytics/hexbins)."""
+    pts = data.enterprise_points(conn, industry, zone)
     bins = hexbin.bin_points(pts["lon"], pts["lat"], resolution, pts["employees"],
                              pts["output"] if show_output else None)
     polygons = np.array([shapely.Polygon(hexbin.cell_polygon(c)["coordinates"][0]) for c in bins.cells.tolist()],
@@ -151,10 +154,12 @@ def hexbin_tilejson(request: Request, principal: Principal = Depends(current_pri
     resolutions = [params["resolution"]] if params["resolution"] is not None else [r["resolution"] for r in rule]
     classes = {}
     with request.app.state.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        _zone_filter(conn, params["zone"])
         version = data.versions(conn)["enterprises"]
         for res in resolutions:
-            cells, _ = binnings.get_or_compute((res, params["plan_industry"], show_output, version),
-                                               lambda r=res: _binned_cells(conn, r, params["plan_industry"], show_output))
+            cells, _ = binnings.get_or_compute(
+                (res, params["plan_industry"], params["zone"], show_output, version),
+                lambda r=res: _binned_cells(conn, r, params["plan_industry"], params["zone"], show_output))
             classes[str(res)] = cells["classes"]
     return {"tilejson": "3.0.0", "name": "企业密度 H3 六边形 Enterprises per H3 cell", "scheme": "xyz",
             "tiles": [f"{base_url(request)}{TILE_PATH}/{{z}}/{{x}}/{{y}}" + (f"?{query}" if query else "")],
@@ -168,19 +173,20 @@ def hexbin_tilejson(request: Request, principal: Principal = Depends(current_pri
 
 @router.get(TILE_PATH + "/{z}/{x}/{y}", summary="Enterprises and employees per H3 cell as a vector tile",
             description="resolution 7–9; when omitted it follows the zoom: z ≤ 11 → 7, 12–13 → 8, ≥ 14 → 9. "
-                        "plan_industry filters like /analytics/hexbins.")
+                        "plan_industry and zone filter like /analytics/hexbins.")
 def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal = Depends(current_principal)):
     zi, xi, yi = _tile_address(z, x, y)
     params = parse_query(request, TILE_PARAMS)
     show_output = _role_view(principal)
     resolution = params["resolution"] or resolution_for_zoom(zi)
-    industry = params["plan_industry"]
+    industry, zone = params["plan_industry"], params["zone"]
     tiles, binnings = _caches(request.app)
     engine = reader(request, principal)
     # One snapshot: the version that keys the cache and the rows binned under it.
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        _zone_filter(conn, zone)
         version = data.versions(conn)["enterprises"]
-        key = (resolution, industry, show_output, zi, xi, yi, version)
+        key = (resolution, industry, zone, show_output, zi, xi, yi, version)
         etag = etag_for("hexbins", *key)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache" if show_output else "public, no-cache",
                    "Vary": "Authorization", "X-H3-Resolution": str(resolution)}
@@ -188,8 +194,8 @@ def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal =
             return Response(status_code=304, headers=headers)
         tile = tiles.get(key)
         if tile is None:
-            cells, _ = binnings.get_or_compute((resolution, industry, show_output, version),
-                                               lambda: _binned_cells(conn, resolution, industry, show_output))
+            cells, _ = binnings.get_or_compute((resolution, industry, zone, show_output, version),
+                                               lambda: _binned_cells(conn, resolution, industry, zone, show_output))
             tile = _mvt(conn, cells, zi, xi, yi)
             tiles.put(key, tile)
     return Response(tile, media_type=MVT, headers=headers)

@@ -221,32 +221,37 @@ def _mvt_prop_sql(f) -> str:
 
 
 def layer_tile(conn: Connection, layer: Layer, fields, z: int, x: int, y: int, extent: int,
-               buffer: int, industries: tuple[str, ...] | None = None) -> tuple[int, bytes]:
-    """(the layer's data version, its MVT at z/x/y) from one statement, so the two agree."""
+               buffer: int, industries: tuple[str, ...] | None = None, zone: str | None = None) -> tuple[int, bytes]:
+    """(the layer's data version, its MVT at z/x/y) from one statement, so the two agree; optionally only
+    the rows of these plan industries and/or inside one zone (its ``zones`` holds it)."""
     bounds = f"t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {buffer / extent}), 4326)"
     mvt_geom = f"ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(:z, :x, :y), {extent}, {buffer}, true)"
     cols = ", ".join(["t.%s::text AS id" % layer.id_column, *(_mvt_prop_sql(f) for f in fields)])
     body = f"SELECT {cols}, {mvt_geom} AS geom FROM {layer.table} t WHERE {bounds}"
     if industries is not None:
         body += " AND t.plan_industry = ANY(:inds)"
+    if zone is not None:
+        body += " AND :zone = ANY(t.zones)"
     # A small tile is faster without parallel workers (starting them costs ~10 ms).
     conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     row = conn.execute(text(
         f"SELECT {data_version_sql('layer')} AS version, (SELECT ST_AsMVT(q, '{layer.id}', {extent}, 'geom') "
         f"FROM ({body}) q WHERE q.geom IS NOT NULL) AS mvt"),
-        {"z": z, "x": x, "y": y, "layer": layer.id, "inds": list(industries or ())}).one()
+        {"z": z, "x": x, "y": y, "layer": layer.id, "inds": list(industries or ()), "zone": zone}).one()
     return int(row.version or 0), bytes(row.mvt or b"")
 
 
-def point_coordinates(conn: Connection, layer: Layer, version_key: str, industries: tuple[str, ...] | None = None
-                      ) -> tuple[int, np.ndarray, np.ndarray]:
-    """(the data version ``version_key``, lon, lat of every point, optionally of these plan industries)
-    in one statement, so the version and the points agree."""
-    where = " WHERE plan_industry = ANY(:inds)" if industries is not None else ""
+def point_coordinates(conn: Connection, layer: Layer, version_key: str, industries: tuple[str, ...] | None = None,
+                      zone: str | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """(the data version ``version_key``, lon, lat of every point, optionally of these plan industries
+    and/or inside one zone) in one statement, so the version and the points agree."""
+    terms = (["plan_industry = ANY(:inds)"] if industries is not None else []) + \
+        ([":zone = ANY(zones)"] if zone is not None else [])
+    where = (" WHERE " + " AND ".join(terms)) if terms else ""
     row = conn.execute(text(
         f"SELECT {data_version_sql('c')} AS version, "
         f"array_agg(ST_X(geom)) AS lon, array_agg(ST_Y(geom)) AS lat FROM {layer.table}{where}"),
-        {"c": version_key, "inds": list(industries or ())}).one()
+        {"c": version_key, "inds": list(industries or ()), "zone": zone}).one()
     return int(row.version or 0), np.asarray(row.lon or [], dtype=float), np.asarray(row.lat or [], dtype=float)
 
 

@@ -18,6 +18,10 @@ version (`<layer>:points`, bumped by a database trigger only when positions or p
 have changed; migration 0011), not on the layer's version: a zone edit rewrites assignments only, so
 after it every process keeps its pyramid and its low-zoom tiles, and the first such tile costs what a
 warm one does.
+
+Filters: `plan_industry=` (an industry with its children) and `zone=` (points whose `zones` hold it, as
+the items' `zones IN (…)`) apply to the layers that carry those fields. A zone-filtered pyramid keys on
+the layer's own version, since a zone edit changes which points it holds.
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from app.core.db import reader
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
-from app.core.store import data_versions, points_version_key
+from app.core.store import data_versions, display_names, points_version_key
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.features import count_tile, layer_tile, point_coordinates
 from gis.point_grid import CELLS, PointGrid
@@ -71,9 +75,9 @@ class GridStore:
         self._grids: dict[str, tuple[int, PointGrid]] = {}
         self._lock = threading.Lock()
 
-    def get(self, conn, layer: Layer, version: int, industries: tuple[str, ...] | None = None
-            ) -> tuple[int, PointGrid]:
-        key = (layer.id, industries)
+    def get(self, conn, layer: Layer, version: int, industries: tuple[str, ...] | None = None,
+            zone: str | None = None) -> tuple[int, PointGrid]:
+        key = (layer.id, industries, zone)
         held = self._grids.get(key)
         if held and held[0] >= version:
             return held
@@ -81,15 +85,21 @@ class GridStore:
             held = self._grids.get(key)
             if held and held[0] >= version:
                 return held
-            built, lon, lat = point_coordinates(conn, layer, points_version_key(layer.id), industries)
+            built, lon, lat = point_coordinates(conn, layer, _grid_version_key(layer, zone), industries, zone)
             held = (built, PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
             self._grids[key] = held
             return held
 
 
+def _grid_version_key(layer: Layer, zone: str | None) -> str:
+    """What a layer's low-zoom point counts depend on: the points alone, or with a zone filter the
+    assignments too (a zone edit changes which points it holds)."""
+    return points_version_key(layer.id) if zone is None else layer.id
+
+
 def _grid_tile(grids: "GridStore", conn, layer: Layer, version: int, z: int, x: int, y: int,
-               industries: tuple[str, ...] | None) -> tuple[int, bytes]:
-    built_version, grid = grids.get(conn, layer, version, industries)
+               industries: tuple[str, ...] | None, zone: str | None) -> tuple[int, bytes]:
+    built_version, grid = grids.get(conn, layer, version, industries, zone)
     cols, rows, counts = grid.tile(z, x, y)
     if len(counts) == 0:
         return built_version, b""
@@ -125,6 +135,17 @@ def _industry_filter(request: Request) -> tuple[str, ...] | None:
     return tuple(industry_family(raw))
 
 
+def _zone_filter(request: Request, conn) -> str | None:
+    """`zone=` (a zone id): only the points inside that zone, in the layers that carry `zones`."""
+    raw = request.query_params.get("zone")
+    if raw is None:
+        return None
+    known = display_names(conn)["zones"]
+    if raw not in known:
+        raise bad_request(f"unknown zone {raw[:100]!r}; use one of {', '.join(sorted(known))}")
+    return raw
+
+
 def render_tile(request: Request, principal: Principal, layers: list[Layer], z: int, x: int, y: int) -> Response:
     _check_tile(z, x, y)
     industries = _industry_filter(request)
@@ -135,25 +156,29 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
     cache_control = "public, no-cache" if public_view else "private, no-cache"
     cache, grids = app_caches(request.app)
     with reader(request, principal).connect() as conn:
+        zone = _zone_filter(request, conn)
+        in_zone = {layer.id: zone if layer.field("zones") else None for layer in layers}
         grid = {layer.id for layer in layers if layer.geometry_type == "Point" and z < POINT_DETAIL_ZOOM}
-        keys = {layer.id: points_version_key(layer.id) if layer.id in grid else layer.id for layer in layers}
+        keys = {layer.id: _grid_version_key(layer, in_zone[layer.id]) if layer.id in grid else layer.id
+                for layer in layers}
         read = data_versions(conn, sorted(set(keys.values()))) if layers else {}
         versions = {layer_id: read[key] for layer_id, key in keys.items()}
-        etag = etag_for(z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries)
+        etag = etag_for(z, x, y, sorted(versions.items()), sorted(field_keys.items()), industries, zone)
         headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
         if not_modified(request, etag):
             return Response(status_code=304, headers=headers)
         parts = []
         for layer in layers:
-            only = industries if layer.field("plan_industry") else None
-            key = (layer.id, z, x, y, field_keys[layer.id], only, versions[layer.id])
+            only, zone_of = (industries if layer.field("plan_industry") else None), in_zone[layer.id]
+            key = (layer.id, z, x, y, field_keys[layer.id], only, zone_of, versions[layer.id])
             tile = cache.get(key)
             if tile is None:
                 if layer.id in grid:
-                    built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y, only)
+                    built, tile = _grid_tile(grids, conn, layer, versions[layer.id], z, x, y, only, zone_of)
                 else:
-                    built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER, only)
-                cache.put((layer.id, z, x, y, field_keys[layer.id], only, built), tile)
+                    built, tile = layer_tile(conn, layer, tile_fields(layer, role), z, x, y, EXTENT, BUFFER, only,
+                                             zone_of)
+                cache.put((layer.id, z, x, y, field_keys[layer.id], only, zone_of, built), tile)
             parts.append(tile)
     return Response(b"".join(parts), media_type=MVT, headers=headers)
 
@@ -162,7 +187,7 @@ def render_tile(request: Request, principal: Principal, layers: list[Layer], z: 
 def collection_tile(collection_id: str, z: int, x: int, y: int, request: Request,
                     principal: Principal = Depends(current_principal)):
     layer = visible_layer(collection_id, principal, request)
-    check_params(request, {"f", "plan_industry", *layer.query_params})
+    check_params(request, {"f", "plan_industry", "zone", *layer.query_params})
     if request.query_params.get("f", "mvt") != "mvt":
         raise bad_request("tiles are offered as f=mvt only")
     return render_tile(request, principal, [layer], z, x, y)
@@ -180,7 +205,7 @@ def _named_layers(request: Request, principal: Principal) -> list[Layer]:
 
 @router.get("/tiles/WebMercatorQuad/{z}/{x}/{y}", summary="A vector tile of several collections (one layer each)")
 def multi_tile(z: int, x: int, y: int, request: Request, principal: Principal = Depends(current_principal)):
-    check_params(request, {"collections", "f", "plan_industry"})
+    check_params(request, {"collections", "f", "plan_industry", "zone"})
     return render_tile(request, principal, _named_layers(request, principal), z, x, y)
 
 

@@ -131,3 +131,67 @@ def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density(b
         assert hex_tiles and all("plan_industry=biomed" in u for u in hex_tiles)
     finally:
         context.close()
+
+
+def test_choosing_a_zone_on_the_tiled_map_filters_enterprise_tiles_hexbins_hotspots_and_density(browser, live_server):
+    """The zone picker reaches every layer of /map: the enterprise vector tiles, the hex-bin tiles, the
+    hotspot and density overlays all ask with the zone, and the count shown is the API's count of the
+    zone's firms."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    def get(path):
+        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
+            return json.load(r)
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(live_server + "/map?enterprises=tiles")
+        page.wait_for_function("window.qpMap !== undefined")
+        page.wait_for_load_state("networkidle")
+        page.select_option("#qp-zone", "core")
+        page.wait_for_function("window.qpEnterpriseCount !== undefined && window.qpState.zone === 'core'")
+        page.wait_for_load_state("networkidle")
+        cql = urllib.parse.quote("zones IN ('core')")
+        expected = get(f"/collections/enterprises/items?limit=1&filter={cql}")["numberMatched"]
+        assert 0 < expected < get("/collections/enterprises/items?limit=1")["numberMatched"]
+        assert page.evaluate("window.qpEnterpriseCount") == expected
+        assert "zone=core" in page.url  # the link shows the same map
+        ent_tiles = [u for u in requests if "/tiles/WebMercatorQuad/" in u and "collections=enterprises" in u]
+        assert ent_tiles and any("zone=core" in u for u in ent_tiles)
+        # a tile drawn after the choice counts exactly the zone's firms inside it (items API, same box)
+        import math
+        import re
+
+        import mapbox_vector_tile
+
+        def lat(n, ty):
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+        counted = 0
+        for url in [u for u in ent_tiles if "zone=core" in u]:
+            z, x, y = map(int, re.search(r"/WebMercatorQuad/(\d+)/(\d+)/(\d+)", url).groups())
+            with urllib.request.urlopen(url) as r:
+                feats = mapbox_vector_tile.decode(r.read()).get("enterprises", {"features": []})["features"]
+            n = 2 ** z
+            box = f"{x / n * 360 - 180},{lat(n, y + 1)},{(x + 1) / n * 360 - 180},{lat(n, y)}"
+            want = get(f"/collections/enterprises/items?limit=1&bbox={box}&filter={cql}")["numberMatched"]
+            assert sum(f["properties"]["point_count"] for f in feats) == want, url
+            counted += want
+        assert counted > 0
+        for oid, api in (("analytics_hotspots", "/analytics/hotspots?resolution=8&only=significant&zone=core"),
+                         ("analytics_density", "/analytics/density?format=contours&zone=core")):
+            page.evaluate(f"() => {{ window.qpMap.addLayer(window.qpOverlays['{oid}'].layer); }}")
+            page.wait_for_function(f"window.qpOverlays['{oid}'].data !== null")
+            n = page.evaluate(f"() => window.qpOverlays['{oid}'].data.features.length")
+            assert n == len(get(api)["features"]), oid
+            assert any(api.split("?")[0] in u and "zone=core" in u for u in requests), oid
+        page.evaluate("() => { window.qpMap.addLayer(window.qpOverlays['analytics_hexbins'].layer); }")
+        page.wait_for_load_state("networkidle")
+        hex_tiles = [u for u in requests if "/analytics/hexbins/tiles/WebMercatorQuad/" in u and "tilejson" not in u]
+        assert hex_tiles and all("zone=core" in u for u in hex_tiles)
+    finally:
+        context.close()

@@ -73,19 +73,21 @@
 
   // -- filters ---------------------------------------------------------------------------------------
   var state = {industry: '', zone: ''};
-  function cqlFilter(withZone) {
+  function cqlFilter() {
     var parts = [];
     if (state.industry) {
       var fam = (CFG.industryFamilies[state.industry] || [state.industry]).map(function (i) { return "'" + i + "'"; });
       parts.push('plan_industry IN (' + fam.join(',') + ')');
     }
-    if (withZone && state.zone) { parts.push("zones IN ('" + state.zone.replace(/'/g, "''") + "')"); }
+    if (state.zone) { parts.push("zones IN ('" + state.zone.replace(/'/g, "''") + "')"); }
     return parts.join(' AND ');
   }
   function withParam(url, key, value) {
     if (!value) { return url; }
     return url + (url.indexOf('?') >= 0 ? '&' : '?') + key + '=' + encodeURIComponent(value);
   }
+  // The industry and zone filters as query parameters (tiles, hex bins, hotspots, density all take them).
+  function withFilters(url) { return withParam(withParam(url, 'plan_industry', state.industry), 'zone', state.zone); }
   var CFG = null;
 
   // -- enterprises -------------------------------------------------------------------------------------
@@ -105,7 +107,7 @@
                                         iconCreateFunction: clusterIcon});
       var seq = 0;
       api.reload = function () {
-        var mine = ++seq, url = withParam(ent.url, 'filter', cqlFilter(true));
+        var mine = ++seq, url = withParam(ent.url, 'filter', cqlFilter());
         group.clearLayers();
         fetchAllPages(url, function (data) {
           if (mine !== seq) { return; }
@@ -126,7 +128,7 @@
       api.layer = group;
       return api;
     }
-    function tileUrl() { return withParam(ent.url, 'plan_industry', state.industry); }
+    function tileUrl() { return withFilters(ent.url); }
     var grid = L.vectorGrid.protobuf(tileUrl(), {
       rendererFactory: L.canvas.tile, interactive: false, maxNativeZoom: 19,
       getFeatureId: function (f) { return f.properties.id; },
@@ -142,11 +144,11 @@
     });
     api.reload = function () {
       grid.setUrl(tileUrl());
-      fetch(withParam('/collections/enterprises/items?limit=1', 'filter', cqlFilter(false)),
+      fetch(withParam('/collections/enterprises/items?limit=1', 'filter', cqlFilter()),
             {headers: {Accept: 'application/geo+json'}}).then(function (r) { return r.json(); })
         .then(function (d) { onCount(d.numberMatched); }).catch(function (e) { console.warn(e); });
     };
-    grid.once('add', function () { if (state.industry) { api.reload(); } });
+    grid.once('add', function () { if (state.industry || state.zone) { api.reload(); } });
     // From the detail zoom on, clicks pass through the zone polygons to the enterprise points below them.
     function detail() { map.getContainer().classList.toggle('qp-detail', map.getZoom() >= (ent.detailZoom || 15)); }
     map.on('zoomend', detail);
@@ -159,7 +161,7 @@
       var bbox = [sw.lng, sw.lat, ne.lng, ne.lat].map(function (v) { return v.toFixed(7); }).join(',');
       var names = fields.map(function (f) { return f.name; }).join(',');
       var url = withParam('/collections/enterprises/items?limit=20&bbox=' + bbox + '&properties=' + names,
-                          'filter', cqlFilter(false));
+                          'filter', cqlFilter());
       fetch(url, {headers: {Accept: 'application/geo+json'}}).then(function (res) { return res.json(); })
         .then(function (data) {
           var feats = (data.features || []).slice();
@@ -210,7 +212,7 @@
       var c = overlayColour(st, p, 0);
       return {weight: st.weight, fillOpacity: st.fillOpacity, fill: true, color: '#ffffff', fillColor: c};
     };
-    function url() { return withParam(t.url, 'plan_industry', state.industry); }
+    function url() { return withFilters(t.url); }
     var grid = L.vectorGrid.protobuf(url(), {rendererFactory: L.svg.tile, interactive: true, pane: pane,
                                              maxNativeZoom: 19, vectorTileLayerStyles: styles});
     var api = {layer: grid, pending: null, meta: null};
@@ -242,7 +244,7 @@
     }
     api.reload = function () {
       grid.setUrl(url());
-      fetch(withParam(t.url.replace(/\/\{z\}\/\{x\}\/\{y\}$/, '/tilejson.json'), 'plan_industry', state.industry))
+      fetch(withFilters(t.url.replace(/\/\{z\}\/\{x\}\/\{y\}$/, '/tilejson.json')))
         .then(function (r) { return r.json(); }).then(function (m) { api.meta = m; legend(); })
         .catch(function (e) { console.warn(e); });
     };
@@ -280,7 +282,7 @@
         (firms !== null && firms !== undefined ? '<div class="qp-note">' + both('基于 ' + firms + ' 家企业', 'from ' + firms + ' firms') + '</div>' : '');
     }
     api.reload = function () {
-      var mine = ++seq, url = withParam(o.url, 'plan_industry', state.industry);
+      var mine = ++seq, url = withFilters(o.url);
       fetch(url, {headers: {Accept: 'application/geo+json'}}).then(function (r) {
         if (!r.ok) { return r.json().then(function (p) { throw new Error(p.detail || ('HTTP ' + r.status)); }); }
         return r.json();

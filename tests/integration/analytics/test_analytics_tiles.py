@@ -136,6 +136,30 @@ def test_explicit_resolution_and_plan_industry_filter(client, engine, firms):
     assert sum(p["count"] for p in unfiltered.values()) > sum(p["count"] for p in tile.values())
 
 
+def test_zone_filter_bins_only_the_zones_firms(client, engine, firms):
+    """`zone=` bins the firms whose zones hold it: equal to /analytics/hexbins?zone= and to an independent
+    h3 binning of those rows."""
+    from app.enterprises.assignment import assign_all
+
+    z, x, y = tile_of(*CLUSTER, 12)
+    with engine.begin() as conn:  # the planted firms were inserted without their zones
+        assign_all(conn)
+    with engine.connect() as conn:
+        zone = conn.execute(text("SELECT z FROM enterprises, unnest(zones) z GROUP BY z ORDER BY count(*) DESC, z LIMIT 1"
+                                 )).scalar_one()
+        rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM enterprises WHERE :z = ANY(zones)"), {"z": zone}).all()
+    tile = cells_of(client.get(f"{TILES}/{z}/{x}/{y}?resolution=9&zone={zone}"))
+    geo = geojson_cells(client, 9, zone=zone)
+    assert tile and {c: p["count"] for c, p in tile.items()} == {c: geo[c]["properties"]["count"] for c in tile}
+    per_cell = {}
+    for lon, lat in rows:
+        c = h3.latlng_to_cell(lat, lon, 9)
+        per_cell[c] = per_cell.get(c, 0) + 1
+    assert {c: p["count"] for c, p in tile.items()} == {c: per_cell[c] for c in tile}
+    body = client.get(f"{TILES}/tilejson.json?zone={zone}").json()
+    assert body["tiles"][0].endswith(f"?zone={zone}")
+
+
 # -- roles -----------------------------------------------------------------------------------------
 def test_public_tiles_carry_no_output_value_and_investment_tiles_do(client, firms, investor):
     z, x, y = tile_of(*CLUSTER, 13)
@@ -217,6 +241,7 @@ def test_a_write_here_refreshes_the_tile_in_another_server_process(live_server, 
     f"{TILES}/23/0/0", f"{TILES}/3/8/0", f"{TILES}/3/0/8", f"{TILES}/-1/0/0", f"{TILES}/a/0/0", f"{TILES}/1/0/0.5",
     f"{TILES}/12/3425/1675?resolution=6", f"{TILES}/12/3425/1675?resolution=x",
     f"{TILES}/12/3425/1675?plan_industry=steel", f"{TILES}/12/3425/1675?colour=red",
+    f"{TILES}/12/3425/1675?zone=nowhere", f"{TILES}/12/3425/1675?zone=a%20b", f"{TILES}/tilejson.json?zone=nowhere",
     f"{TILES}/tilejson.json?resolution=10"])
 def test_bad_parameters_are_a_400_problem_and_change_nothing(client, engine, path):
     with engine.connect() as conn:

@@ -96,6 +96,46 @@ def test_plan_industry_filter_counts_only_that_family_at_low_and_high_zoom(clien
             bump_version(conn, "enterprises")
 
 
+def test_zone_filter_counts_the_zones_firms_and_follows_a_reassignment(client, engine):
+    """`zone=` keeps the points whose zones hold it, at low zoom (counted cells) and at detail zoom; when
+    assignments change without any point moving (what a zone edit does), the filtered counts follow."""
+    def in_zone(conn):
+        return conn.execute(text("SELECT count(*) FROM enterprises WHERE 'core' = ANY(zones)")).scalar_one()
+
+    z, x, y = tile_of(121.0, 31.1, 6)
+    url = f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=enterprises,zones&zone=core"
+    with engine.connect() as conn:
+        want = in_zone(conn)
+        everyone = conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one()
+    assert 0 < want < everyone
+    layers = decode(client.get(url))
+    assert sum(f["properties"]["point_count"] for f in layers["enterprises"]["features"]) == want
+    assert layers["zones"]["features"]  # layers without `zones` stay whole
+    hz, hx, hy = tile_of(HUAXIN[2], HUAXIN[3], 16)
+    with engine.connect() as conn:
+        huaxin_zones = conn.execute(text("SELECT zones FROM enterprises WHERE uscc = :u"), {"u": HUAXIN[0]}).scalar_one()
+    assert huaxin_zones, "the seeded firm in 华新镇 lies in some zone"
+    detail = f"/collections/enterprises/tiles/WebMercatorQuad/{hz}/{hx}/{hy}"
+    ids = {f["properties"]["id"] for f in decode(client.get(f"{detail}?zone={huaxin_zones[0]}"))["enterprises"]["features"]}
+    assert HUAXIN[0] in ids
+    assert HUAXIN[0] not in {f["properties"]["id"] for f in
+                             decode(client.get(f"{detail}?zone=core")).get("enterprises", {"features": []})["features"]}
+    with engine.begin() as conn:  # assignments change, no point moves: the points version stays
+        conn.execute(text("UPDATE enterprises SET zones = array_remove(zones, 'core') WHERE uscc IN "
+                          "(SELECT uscc FROM enterprises WHERE 'core' = ANY(zones) ORDER BY uscc LIMIT 2)"))
+        bump_version(conn, "enterprises")
+    try:
+        layers = decode(client.get(url))
+        assert sum(f["properties"]["point_count"] for f in layers["enterprises"]["features"]) == want - 2
+    finally:
+        with engine.begin() as conn:
+            from app.enterprises.assignment import assign_all
+            assign_all(conn)
+    bad = client.get(url.replace("zone=core", "zone=nowhere"))
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "cluster-expo" in bad.json()["detail"]
+
+
 def test_multi_layer_tile_holds_one_layer_per_collection(client):
     z, x, y = tile_of(121.12, 31.16, 11)
     layers = decode(client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=zones,stations,enterprises"))
@@ -207,7 +247,7 @@ def test_a_zone_edit_keeps_low_zoom_point_tiles_and_a_moved_point_shows_at_once(
     counts = sum(f["properties"]["point_count"] for f in decode(first)["enterprises"]["features"])
     detail_etag = client.get(detail).headers["etag"]
     grids = client.app.state.tile_grids
-    pyramid = grids._grids[("enterprises", None)][1]
+    pyramid = grids._grids[("enterprises", None, None)][1]
     zone = client.get("/collections/zones/items/core")
     feature = zone.json()
     res = client.put("/collections/zones/items/core", json={**feature, "comment": "tile check"},
@@ -215,7 +255,7 @@ def test_a_zone_edit_keeps_low_zoom_point_tiles_and_a_moved_point_shows_at_once(
     assert res.status_code == 200, res.text
     again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304  # same points: same tile, same tag
-    assert grids._grids[("enterprises", None)][1] is pyramid  # not rebuilt
+    assert grids._grids[("enterprises", None, None)][1] is pyramid  # not rebuilt
     assert client.get(detail).headers["etag"] != detail_etag  # detail tiles carry primary_zone: new tag
     try:
         with engine.begin() as conn:  # far away: leaves this tile
