@@ -1,7 +1,13 @@
 """Every page a person opens, on a desktop and on a 390-px phone: nothing is fetched from off the machine
 (the docs included), no console error or failed request (favicon included), no sideways scrolling."""
+import json
+import math
+import re
+import urllib.parse
+import urllib.request
 from urllib.parse import urlparse
 
+import mapbox_vector_tile
 import pytest
 
 from tests.integration.analytics.test_analytics_api import enterprises  # noqa: F401  (SQL-inserted firms)
@@ -39,11 +45,16 @@ def test_page_stays_on_the_machine_without_errors(browser, live_server, path, vi
 
 
 def test_favicon_is_served(live_server):
-    import urllib.request
-
     with urllib.request.urlopen(live_server + "/favicon.ico") as res:
         assert res.status == 200 and res.headers["content-type"] == "image/x-icon"
         assert res.read(4) == b"\x00\x00\x01\x00"
+
+
+def _api(live_server):
+    def get(path):
+        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
+            return json.load(r)
+    return get
 
 
 def _open_cluster_popup(page):
@@ -56,15 +67,9 @@ def _open_cluster_popup(page):
 
 
 def test_cluster_popup_names_kind_towns_and_industries_in_both_languages(browser, live_server):
-    import json
-    import urllib.request
-
     from plan.industries import PLAN_INDUSTRY_BY_ID
 
-    def get(path):
-        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
-            return json.load(r)
-
+    get = _api(live_server)
     towns = {str(f["id"]): f["properties"] for f in get("/collections/towns/items?limit=1000")["features"]}
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -93,19 +98,32 @@ def test_cluster_popup_names_kind_towns_and_industries_in_both_languages(browser
         context.close()
 
 
-def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density(browser, live_server):
-    import json
-    import urllib.parse
-    import urllib.request
-
-    def get(path):
-        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
-            return json.load(r)
-
+def _recorded_page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
+    return context, page, requests
+
+
+def _overlays_follow_the_filter(page, requests, get, query: str) -> None:
+    """Hotspots and density draw what their API gives for ``query``; every hex-bin tile is asked with it."""
+    for oid, api in (("analytics_hotspots", f"/analytics/hotspots?resolution=8&only=significant&{query}"),
+                     ("analytics_density", f"/analytics/density?format=contours&{query}")):
+        page.evaluate(f"() => {{ window.qpMap.addLayer(window.qpOverlays['{oid}'].layer); }}")
+        page.wait_for_function(f"window.qpOverlays['{oid}'].data !== null")
+        n = page.evaluate(f"() => window.qpOverlays['{oid}'].data.features.length")
+        assert n == len(get(api)["features"]), oid
+        assert any(api.split("?")[0] in u and query in u for u in requests), oid
+    page.evaluate("() => { window.qpMap.addLayer(window.qpOverlays['analytics_hexbins'].layer); }")
+    page.wait_for_load_state("networkidle")
+    hex_tiles = [u for u in requests if "/analytics/hexbins/tiles/WebMercatorQuad/" in u and "tilejson" not in u]
+    assert hex_tiles and all(query in u for u in hex_tiles)
+
+
+def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density(browser, live_server):
+    get = _api(live_server)
+    context, page, requests = _recorded_page(browser)
     try:
         page.goto(live_server + "/map")
         page.wait_for_function("window.qpMap !== undefined")
@@ -118,37 +136,21 @@ def test_choosing_biomedicine_filters_enterprises_hexbins_hotspots_and_density(b
         drawn = page.evaluate("() => window.qpEnterprises.getLayers().length")
         assert page.evaluate("window.qpEnterpriseCount") == expected == drawn
         assert "industry=biomed" in page.url  # the link shows the same map
-        for oid, api in (("analytics_hotspots", "/analytics/hotspots?resolution=8&only=significant&plan_industry=biomed"),
-                         ("analytics_density", "/analytics/density?format=contours&plan_industry=biomed")):
-            page.evaluate(f"() => window.qpMap.addLayer(window.qpOverlays['{oid}'].layer)")
-            page.wait_for_function(f"window.qpOverlays['{oid}'].data !== null")
-            n = page.evaluate(f"() => window.qpOverlays['{oid}'].data.features.length")
-            assert n == len(get(api)["features"]), oid
-            assert any(api.split("?")[0] in u and "plan_industry=biomed" in u for u in requests), oid
-        page.evaluate("() => window.qpMap.addLayer(window.qpOverlays['analytics_hexbins'].layer)")
-        page.wait_for_load_state("networkidle")
-        hex_tiles = [u for u in requests if "/analytics/hexbins/tiles/WebMercatorQuad/" in u and "tilejson" not in u]
-        assert hex_tiles and all("plan_industry=biomed" in u for u in hex_tiles)
+        _overlays_follow_the_filter(page, requests, get, "plan_industry=biomed")
     finally:
         context.close()
+
+
+def _lat(n: int, ty: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
 
 
 def test_choosing_a_zone_on_the_tiled_map_filters_enterprise_tiles_hexbins_hotspots_and_density(browser, live_server):
     """The zone picker reaches every layer of /map: the enterprise vector tiles, the hex-bin tiles, the
     hotspot and density overlays all ask with the zone, and the count shown is the API's count of the
     zone's firms."""
-    import json
-    import urllib.parse
-    import urllib.request
-
-    def get(path):
-        with urllib.request.urlopen(urllib.request.Request(live_server + path, headers={"Accept": "application/geo+json"})) as r:
-            return json.load(r)
-
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    requests = []
-    page.on("request", lambda r: requests.append(r.url))
+    get = _api(live_server)
+    context, page, requests = _recorded_page(browser)
     try:
         page.goto(live_server + "/map?enterprises=tiles")
         page.wait_for_function("window.qpMap !== undefined")
@@ -163,35 +165,18 @@ def test_choosing_a_zone_on_the_tiled_map_filters_enterprise_tiles_hexbins_hotsp
         assert "zone=core" in page.url  # the link shows the same map
         ent_tiles = [u for u in requests if "/tiles/WebMercatorQuad/" in u and "collections=enterprises" in u]
         assert ent_tiles and any("zone=core" in u for u in ent_tiles)
-        # a tile drawn after the choice counts exactly the zone's firms inside it (items API, same box)
-        import math
-        import re
-
-        import mapbox_vector_tile
-
-        def lat(n, ty):
-            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+        # each tile drawn after the choice counts exactly the zone's firms inside it (items API, same box)
         counted = 0
         for url in [u for u in ent_tiles if "zone=core" in u]:
             z, x, y = map(int, re.search(r"/WebMercatorQuad/(\d+)/(\d+)/(\d+)", url).groups())
             with urllib.request.urlopen(url) as r:
                 feats = mapbox_vector_tile.decode(r.read()).get("enterprises", {"features": []})["features"]
             n = 2 ** z
-            box = f"{x / n * 360 - 180},{lat(n, y + 1)},{(x + 1) / n * 360 - 180},{lat(n, y)}"
+            box = f"{x / n * 360 - 180},{_lat(n, y + 1)},{(x + 1) / n * 360 - 180},{_lat(n, y)}"
             want = get(f"/collections/enterprises/items?limit=1&bbox={box}&filter={cql}")["numberMatched"]
             assert sum(f["properties"]["point_count"] for f in feats) == want, url
             counted += want
         assert counted > 0
-        for oid, api in (("analytics_hotspots", "/analytics/hotspots?resolution=8&only=significant&zone=core"),
-                         ("analytics_density", "/analytics/density?format=contours&zone=core")):
-            page.evaluate(f"() => {{ window.qpMap.addLayer(window.qpOverlays['{oid}'].layer); }}")
-            page.wait_for_function(f"window.qpOverlays['{oid}'].data !== null")
-            n = page.evaluate(f"() => window.qpOverlays['{oid}'].data.features.length")
-            assert n == len(get(api)["features"]), oid
-            assert any(api.split("?")[0] in u and "zone=core" in u for u in requests), oid
-        page.evaluate("() => { window.qpMap.addLayer(window.qpOverlays['analytics_hexbins'].layer); }")
-        page.wait_for_load_state("networkidle")
-        hex_tiles = [u for u in requests if "/analytics/hexbins/tiles/WebMercatorQuad/" in u and "tilejson" not in u]
-        assert hex_tiles and all("zone=core" in u for u in hex_tiles)
+        _overlays_follow_the_filter(page, requests, get, "zone=core")
     finally:
         context.close()
