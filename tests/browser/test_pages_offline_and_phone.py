@@ -178,5 +178,18 @@ def test_choosing_a_zone_on_the_tiled_map_filters_enterprise_tiles_hexbins_hotsp
             counted += want
         assert counted > 0
         _overlays_follow_the_filter(page, requests, get, "zone=core")
+        # a link naming the zone and no view opens on the zone: all of it in view, closer than the district
+        from shapely.geometry import shape
+
+        west, south, east, north = shape(get("/collections/zones/items/core")["geometry"]).bounds
+        page.goto(live_server + "/map?enterprises=tiles")
+        page.wait_for_load_state("networkidle")
+        district_zoom = page.evaluate("window.qpMap.getZoom()")
+        page.goto(live_server + "/map?enterprises=tiles&zone=core")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(f"window.qpMap.getZoom() > {district_zoom}", timeout=5000)
+        view = page.evaluate("() => { const b = window.qpMap.getBounds(); "
+                             "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+        assert view[0] <= west and view[1] <= south and view[2] >= east and view[3] >= north, view
     finally:
         context.close()

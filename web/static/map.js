@@ -481,7 +481,8 @@
     }
     map.on('moveend overlayadd overlayremove', write);
     document.addEventListener('qp-lang', write);
-    return {write: write, industry: params.get('industry') || '', zone: params.get('zone') || ''};
+    return {write: write, industry: params.get('industry') || '', zone: params.get('zone') || '',
+            hasView: view.length === 3 && view.every(isFinite)};
   }
 
   // -- print / PNG ------------------------------------------------------------------------------------
@@ -570,7 +571,11 @@
             if (String(l.feature.id) === state.zone) {
               zoneHighlight = L.geoJSON(l.feature, {interactive: false,
                 style: {color: '#000', weight: 3, dashArray: '6 4', fill: false}}).addTo(map);
-              if (fit) { map.fitBounds(l.getBounds(), {padding: [30, 30]}); }
+              if (fit) {
+                // A zoom still animating (the page's opening fit) would land on its own target afterwards.
+                var go = function () { map.fitBounds(l.getBounds(), {padding: [30, 30]}); };
+                if (map._animatingZoom) { map.once('zoomend', go); } else { go(); }
+              }
             }
           });
         });
@@ -592,7 +597,8 @@
       selZone.value = state.zone;
       selZone.addEventListener('change', function () { state.zone = selZone.value; applyFilters(true); });
     }
-    if (state.industry || state.zone) { applyFilters(false); }
+    // A link naming a zone but no view opens on that zone.
+    if (state.industry || state.zone) { applyFilters(Boolean(state.zone) && !url.hasView); }
     L.DomEvent.disableClickPropagation(document.getElementById('qp-legend'));
     search(map, cfg);
     printing(map, cfg);
