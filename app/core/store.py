@@ -120,6 +120,20 @@ def data_version_sql(collection_param: str) -> str:
     return f"(SELECT version FROM data_versions WHERE collection = :{collection_param})"
 
 
+def data_stamp_sql(collection_param: str) -> str:
+    """Two scalar subqueries, a collection's counter and its changed_at, to read with the data they stamp.
+    changed_at tells apart two counters of the same value (a rolled-back writer's, or those of a database
+    dropped and made again while a process keeps a cache keyed on them)."""
+    return (f"(SELECT version FROM data_versions WHERE collection = :{collection_param}), "
+            f"(SELECT changed_at FROM data_versions WHERE collection = :{collection_param})")
+
+
+def data_stamp(conn: Connection, collection: str) -> tuple:
+    """(counter, changed_at) of a collection; (0, None) for one never written."""
+    row = conn.execute(text(f"SELECT {data_stamp_sql('c')}"), {"c": collection}).one()
+    return int(row[0] or 0), row[1]
+
+
 # Assignments of enterprises to zones are computed in Python from the zones a transaction reads. An
 # enterprise import and a zone edit in two transactions could each miss the other's uncommitted rows
 # (the import places points against the old boundary; the edit re-assigns only the rows it can see),

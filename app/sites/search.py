@@ -1,18 +1,22 @@
 """The site search: validate, apply the hard constraints in order, score, explain, test stability.
 
 Wiring only: the scoring, explanation and sensitivity are in gis/site_scoring.py and
-gis/site_sensitivity.py; the SQL in app/sites_query.py.
+gis/site_sensitivity.py; the constraints over the sites' facts in app/sites/facts.py; the SQL in
+app/sites/store.py.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from app.core.cache import LruCache
 from app.core.errors import bad_request
+from app.sites import facts as site_facts
 from app.sites import store as q
 from app.sites.spec import SearchIn, check_search
 from gis.site_neighbours import FirmCounter
@@ -64,23 +68,18 @@ def _r(v, nd=1):
 class NeighbourCounts:
     """Same-industry and chain (upstream + downstream) firms within the radius of each candidate site
     (EPSG:4549 metres). Grid bounds first; exact k-d tree counts only where the bounds leave a score
-    open and the site can still matter (see gis/site_neighbours.py and refine_top)."""
+    open and the site can still matter (see gis/site_neighbours.py and refine_top). Counts and bounds
+    come from this process's per-site store (``_Neighbours``) when an earlier search already made them."""
 
-    def __init__(self, conn, industry: str, cand: dict, criteria):
+    def __init__(self, conn, industry: str, cand: dict, criteria, facts: "site_facts.SiteFacts"):
         self.criteria = [c for c in criteria if c.id in COSTLY]
         family = industry_family(industry)
         up, down = chain_of(industry)
         up_f = {i for u in up for i in industry_family(u)} - set(family)
         down_f = {i for d in down for i in industry_family(d)} - set(family)
-        kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
-
-        def counter(ids) -> FirmCounter:
-            return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
-
-        self.counters = {"same_industry": counter(family), "chain": counter(up_f | down_f),
-                         "upstream": counter(up_f), "downstream": counter(down_f)}
-        self.xy = np.column_stack([cand["x"], cand["y"]]) if len(cand["id"]) else np.empty((0, 2))
-        n = len(self.xy)
+        self.store = _neighbours(conn, facts, family, up_f, down_f)
+        self.rows = cand["row"]  # the candidates' rows in the facts (and in the store)
+        n = len(self.rows)
         self.values = {c.id: np.full(n, np.nan) for c in self.criteria}
         self.exact = {c.id: np.zeros(n, dtype=bool) for c in self.criteria}
         self.lower_points, self.upper_points = np.zeros(n), np.zeros(n)
@@ -91,7 +90,7 @@ class NeighbourCounts:
             exact = None
             if c.scale == "data":  # the scale from the candidates' own counts (a spread sample of them)
                 sample = _spread_sample(cand["id"], CALIBRATION_SAMPLE)
-                sampled = self.counters[c.id].exact(self.xy[sample], c.radius_m)
+                sampled = self._exact(c.id, c.radius_m, sample)
                 transform, self.calibration[c.id] = calibrate_counts(sampled, c.radius_m, c.transform)
                 c = dataclasses.replace(c, transform=transform)
                 if len(sample) == n:
@@ -99,7 +98,7 @@ class NeighbourCounts:
                     exact[sample] = sampled
                     self.exact[c.id][:] = True
             calibrated.append(c)
-            lo, hi = (exact, exact) if exact is not None else self.counters[c.id].bounds(self.xy, c.radius_m)
+            lo, hi = (exact, exact) if exact is not None else self.store.bounds(c.id, c.radius_m, self.rows)
             low, up = score_bounds(c.transform, lo, hi)
             settled = low == up  # the score is the same for any count in [lo, hi]
             self.values[c.id][settled] = lo[settled]
@@ -107,6 +106,9 @@ class NeighbourCounts:
             self.upper_points += c.weight * up
             self.settled[c.id] = settled
         self.criteria = calibrated
+
+    def _exact(self, counter: str, radius: float, rows: np.ndarray) -> np.ndarray:
+        return self.store.exact(counter, radius, self.rows[rows])
 
     def calibrated(self, criteria) -> tuple:
         """``criteria`` with the data-set transforms of the neighbour criteria in place."""
@@ -118,13 +120,78 @@ class NeighbourCounts:
         for c in self.criteria:
             todo = rows[~self.exact[c.id][rows] & (everything | ~self.settled[c.id][rows])]
             if len(todo):
-                self.values[c.id][todo] = self.counters[c.id].exact(self.xy[todo], c.radius_m)
+                self.values[c.id][todo] = self._exact(c.id, c.radius_m, todo)
                 self.exact[c.id][todo] = True
 
     def split_chain(self, i: int) -> tuple[int, int]:
         """(upstream, downstream) firms around one shown site."""
         r = next(c.radius_m for c in self.criteria if c.id == "chain")
-        return tuple(int(self.counters[k].exact(self.xy[[i]], r)[0]) for k in ("upstream", "downstream"))
+        return tuple(int(self._exact(k, r, np.array([i]))[0]) for k in ("upstream", "downstream"))
+
+
+class _Neighbours:
+    """The firm counters of one set of industries (k-d trees and summed-area grids, built once) and, per
+    counter and radius, every count and bound already made, by site row of one copy of the facts: a
+    search for the same industry and radius measures only the sites no earlier search measured. Exact
+    either way; valid while neither the sites nor the enterprises' positions or industries change (the
+    key holds both stamps)."""
+
+    def __init__(self, counters: dict[str, FirmCounter], facts: "site_facts.SiteFacts"):
+        self.counters, self.facts = counters, facts
+        self._counts: dict[tuple, np.ndarray] = {}
+        self._bounds: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def exact(self, counter: str, radius: float, rows: np.ndarray) -> np.ndarray:
+        with self._lock:
+            known = self._counts.get((counter, radius))
+            if known is None:
+                known = self._counts[(counter, radius)] = np.full(self.facts.n, np.nan)
+            out = known[rows]
+        todo = np.isnan(out)
+        if todo.any():
+            fresh = self.counters[counter].exact(self.facts.xy[rows[todo]], radius)
+            out[todo] = fresh
+            with self._lock:
+                known[rows[todo]] = fresh
+        return out
+
+    def bounds(self, counter: str, radius: float, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            held = self._bounds.get((counter, radius))
+        if held is None:  # for every site at once: a few milliseconds, then a look-up
+            held = self.counters[counter].bounds(self.facts.xy, radius)
+            with self._lock:
+                self._bounds[(counter, radius)] = held
+        return held[0][rows], held[1][rows]
+
+
+# Keyed on the database, the stamps of the sites and of the enterprises' positions and plan industries,
+# and the industries counted; a new stamp is a new key and the old entries age out.
+_NEIGHBOURS = LruCache(max_entries=16)
+
+
+def _neighbours(conn, facts, family, up_f: set, down_f: set) -> _Neighbours:
+    where = conn.engine.url.render_as_string(hide_password=True)
+    sets = (tuple(sorted(family)), tuple(sorted(up_f)), tuple(sorted(down_f)))
+    held = _NEIGHBOURS.get((where, facts.stamp, q.points_stamp(conn), sets))
+    if held is not None:
+        return held
+    stamp, kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
+
+    def counter(ids) -> FirmCounter:
+        return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
+
+    built = _Neighbours({"same_industry": counter(family), "chain": counter(up_f | down_f),
+                         "upstream": counter(up_f), "downstream": counter(down_f)}, facts)
+    _NEIGHBOURS.put((where, facts.stamp, stamp, sets), built)
+    return built
+
+
+def clear_caches() -> None:
+    """Forget this process's site facts and neighbour stores (benchmarks of a first search use it)."""
+    site_facts.clear_cache()
+    _NEIGHBOURS.clear()
 
 
 def _spread_sample(ids, size: int) -> np.ndarray:
@@ -205,11 +272,11 @@ def run_search(engine: Engine, body: SearchIn, primary: Engine | None = None) ->
         zones = q.zone_table(conn)
         criteria, industry = check_search(body, set(zones))
         profile = _profile(body, industry)
-        params: dict = {}
         window = profile.pop("_window") if profile else None
-        steps = q.constraint_steps(body, window, params, industry)
+        steps = site_facts.constraint_steps(body, window, industry)
         fit_full, fit_half = _fit_zones(industry, zones)
-        total, remaining, cand = q.funnel_and_candidates(conn, steps, params, fit_full, fit_half)
+        facts = site_facts.load(conn)
+        total, remaining, cand = site_facts.funnel_and_candidates(conn, facts, steps, fit_full, fit_half)
         funnel = [{"constraint": s.id, "label": s.label, "remaining": n} for s, n in zip(steps, remaining)]
         emptied = _emptied_by(total, steps, remaining)
         n = len(cand["id"])
@@ -217,7 +284,7 @@ def run_search(engine: Engine, body: SearchIn, primary: Engine | None = None) ->
         counts: NeighbourCounts | None = None
         if industry:
             raw["zone_fit"] = cand["zone_fit"]
-            counts = NeighbourCounts(conn, industry, cand, criteria)
+            counts = NeighbourCounts(conn, industry, cand, criteria, facts)
             criteria = counts.calibrated(criteria)
             raw.update(counts.values)
             if counts.criteria:

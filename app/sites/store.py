@@ -1,5 +1,6 @@
-"""SQL of the site finder: layout-derived columns kept fresh, hard constraints applied in order with
-the count left after each, and the candidates' numbers fetched for scoring.
+"""SQL of the site finder: layout-derived columns kept fresh, the sites' facts read for the search's
+in-memory copy (app/sites/facts.py applies the hard constraints to it), the neighbours' points, the
+details of the ranked sites, and saved searches.
 
 Distances are measured in EPSG:4549. They are cached on the sites (zones, nearest station, distance to
 the highways and the corridor) together with a fingerprint of the layout they came from; a search
@@ -8,17 +9,11 @@ so results always reflect the current layout while a search does no per-site geo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.sites.spec import SearchIn, area_m2_range, exclusion_geometry
-from gis.crs import SQM_PER_MU
-from plan.industries import PLAN_INDUSTRY_BY_ID
-from plan.land_use import allowed_land_uses
-from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS
+from app.core.store import data_stamp, data_stamp_sql, points_version_key
 
 HIGHWAY_MODES = ("expressway", "highway")
 _REFRESH_LOCK = 7007  # advisory lock key: one refresh at a time
@@ -86,85 +81,6 @@ def refresh_derived(conn: Connection) -> int:
     return conn.execute(text(REFRESH_SQL), {"fp": fp}).rowcount
 
 
-@dataclass
-class Step:
-    id: str
-    label: str
-    sql: str
-
-
-def constraint_steps(body: SearchIn, area_window: tuple[float | None, float | None] | None,
-                     params: dict, industry: str | None = None) -> list[Step]:
-    """The active hard constraints, in the order they are applied, as SQL conditions on `sites s`."""
-    c = body.constraints
-    steps: list[Step] = []
-    if c.kinds:
-        params["kinds"] = list(c.kinds)
-        steps.append(Step("kinds", "kind: " + ", ".join(SITE_KINDS[k][0] for k in c.kinds), "s.kind = ANY(:kinds)"))
-    if c.availability:
-        params["avail"] = list(c.availability)
-        steps.append(Step("availability", "availability: " + ", ".join(AVAILABILITY[a][0] for a in c.availability),
-                          "s.availability = ANY(:avail)"))
-    if c.land_uses:
-        params["uses"] = list(c.land_uses)
-        steps.append(Step("land_uses", "land use: " + ", ".join(f"{u} {LAND_USES[u][0]}" for u in c.land_uses),
-                          "s.land_use = ANY(:uses)"))
-    elif industry and not c.any_land_use:  # the default: land use follows the investor's industry
-        uses = allowed_land_uses(industry)
-        params["industry_uses"] = list(uses)
-        steps.append(Step("industry_land_use", f"land use {PLAN_INDUSTRY_BY_ID[industry].zh} may build on: "
-                          + ", ".join(f"{u} {LAND_USES[u][0]}" for u in uses), "s.land_use = ANY(:industry_uses)"))
-    if c.zones:
-        params["zones"] = list(c.zones)
-        steps.append(Step("zones", "in zone(s): " + ", ".join(c.zones), "s.zones && CAST(:zones AS text[])"))
-    if c.area and (c.area.min is not None or c.area.max is not None):
-        lo, hi = area_m2_range(c.area)
-        conds = []
-        if lo is not None:
-            params["amin"] = lo
-            conds.append("s.area_m2 >= :amin")
-        if hi is not None:
-            params["amax"] = hi
-            conds.append("s.area_m2 <= :amax")
-        unit = "亩" if c.area.unit == "mu" else "m²"
-        label = f"area {c.area.min or 0:g}–" + (f"{c.area.max:g}" if c.area.max is not None else "∞") + f" {unit}"
-        steps.append(Step("area", label, " AND ".join(conds)))
-    if area_window and (area_window[0] is not None or area_window[1] is not None):
-        lo, hi = area_window
-        conds = []
-        if lo is not None:
-            params["pmin"] = lo * SQM_PER_MU
-            conds.append("s.area_m2 >= :pmin")
-        if hi is not None:
-            params["pmax"] = hi * SQM_PER_MU
-            conds.append("s.area_m2 <= :pmax")
-        label = (f"investor profile (标准地 intensity rule): {lo or 0:.1f}–"
-                 + (f"{hi:.1f}" if hi is not None else "∞") + " 亩")
-        steps.append(Step("profile_area", label, " AND ".join(conds)))
-    for key, col, label in (("max_station_m", "station_m", "Line 17 station"),
-                            ("max_highway_m", "highway_m", "G50 / Huqingping highway"),
-                            ("max_corridor_m", "corridor_m", "the digital corridor")):
-        value = getattr(c, key)
-        if value is not None:
-            params[key] = value
-            steps.append(Step(key, f"within {value:g} m of {label}", f"s.{col} <= :{key}"))
-    if c.exclude is not None:
-        params["excl"] = exclusion_geometry(c.exclude).wkb
-        steps.append(Step("exclude", "outside the excluded areas",
-                          "NOT ST_Intersects(s.geom, ST_SetSRID(ST_GeomFromWKB(:excl), 4326))"))
-    return steps
-
-
-CANDIDATE_COLUMNS = ("id", "kind", "price", "station_m", "highway_m", "x", "y", "zone_fit")
-_ARRAYS = ("array_agg(id) FILTER (WHERE ok), array_agg(kind = 'building') FILTER (WHERE ok), "
-           "array_agg(coalesce(price, 'NaN')) FILTER (WHERE ok), "
-           "array_agg(coalesce(station_m, 'NaN')) FILTER (WHERE ok), "
-           "array_agg(coalesce(highway_m, 'NaN')) FILTER (WHERE ok), "
-           "array_agg(x) FILTER (WHERE ok), array_agg(y) FILTER (WHERE ok), "
-           "array_agg(CASE WHEN zones && CAST(:fit_full AS text[]) THEN 1.0 "
-           "WHEN zones && CAST(:fit_half AS text[]) THEN 0.5 ELSE 0.0 END::float8) FILTER (WHERE ok)")
-
-
 def _one_binary(conn: Connection, sql: str, params: dict):
     """One row, fetched in PostgreSQL's binary format: float arrays of tens of thousands of values
     load several times faster than from their text form."""
@@ -177,43 +93,59 @@ def _one_binary(conn: Connection, sql: str, params: dict):
         cur.close()
 
 
-def funnel_and_candidates(conn: Connection, steps: list[Step], params: dict,
-                          fit_full: list[str], fit_half: list[str]):
-    """One scan: the total, the number of sites left after each constraint in order, and the columns of
-    the sites that meet them all, as a few aggregated arrays rather than a row per site. ``fit_full`` /
-    ``fit_half``: the zones whose targets fit the investor's industry fully / in part (zone fit 1 / 0.5)."""
-    # Each constraint is evaluated once per site, in a subquery the planner may not flatten (OFFSET 0):
-    # written into every FILTER, the chain of conditions was evaluated a dozen times per site.
-    flags = [f"({step.sql}) AS c{i}" for i, step in enumerate(steps)]
-    chains = [" AND ".join(f"c{j}" for j in range(i + 1)) for i in range(len(steps))]
-    per_site = ("SELECT s.id, s.kind, s.price, s.station_m, s.highway_m, s.x, s.y, s.zones"
-                + "".join(", " + f for f in flags) + " FROM sites s OFFSET 0")
-    marked = f"SELECT *, {chains[-1] if chains else 'true'} AS ok FROM ({per_site}) a OFFSET 0"
-    counts = "".join(f", count(*) FILTER (WHERE {c})" for c in chains)
-    row = _one_binary(conn, f"SELECT count(*){counts}, {_ARRAYS} FROM ({marked}) s",
-                      {**params, "fit_full": list(fit_full), "fit_half": list(fit_half)})
-    k = len(steps)
-    total, remaining, arrays = int(row[0]), [int(v) for v in row[1:k + 1]], row[k + 1:]
-    if arrays[0] is None:
-        empty = {c: np.array([], dtype=float) for c in CANDIDATE_COLUMNS}
-        return total, remaining, empty | {"id": np.array([], dtype=object), "kind": np.array([], dtype=object)}
-    cand = {"id": np.array(arrays[0], dtype=object),
-            "kind": np.where(np.array(arrays[1], dtype=bool), "building", "parcel").astype(object)}
-    for name, values in zip(("price", "station_m", "highway_m", "x", "y", "zone_fit"), arrays[2:8]):
-        cand[name] = np.array(values, dtype=float)
-    return total, remaining, cand
+def enterprise_points(conn: Connection, industries: list[str]) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """(the stamp of the enterprises' positions, plan_industry array, N x 2 EPSG:4549 coordinates) of the
+    enterprises in ``industries``, in one statement so that the stamp and the points agree."""
+    row = _one_binary(conn, f"SELECT {_STAMP_SQL}, array_agg(plan_industry), array_agg(ST_X(g)), array_agg(ST_Y(g)) "
+                      "FROM (SELECT plan_industry, ST_Transform(geom, 4549) AS g FROM enterprises "
+                      "WHERE plan_industry = ANY(:ind)) e",
+                      {"c": points_version_key("enterprises"), "ind": list(industries)})
+    stamp = (int(row[0] or 0), row[1])
+    if not industries or row[2] is None:
+        return stamp, np.array([], dtype=object), np.empty((0, 2))
+    return stamp, np.array(row[2], dtype=object), np.column_stack([np.array(row[3], dtype=float),
+                                                                   np.array(row[4], dtype=float)])
 
 
-def enterprise_points(conn: Connection, industries: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(plan_industry array, N x 2 EPSG:4549 coordinates) of the enterprises in ``industries``."""
-    if not industries:
-        return np.array([], dtype=object), np.empty((0, 2))
-    rows = conn.execute(text("SELECT plan_industry, ST_X(g), ST_Y(g) FROM (SELECT plan_industry, "
-                             "ST_Transform(geom, 4549) AS g FROM enterprises WHERE plan_industry = ANY(:ind)) e"),
-                        {"ind": industries}).all()
-    if not rows:
-        return np.array([], dtype=object), np.empty((0, 2))
-    return np.array([r[0] for r in rows], dtype=object), np.array([(r[1], r[2]) for r in rows], dtype=float)
+def points_stamp(conn: Connection) -> tuple:
+    """(version, changed_at) of the enterprises' positions and plan industries (migration 0011's trigger)."""
+    return data_stamp(conn, points_version_key("enterprises"))
+
+
+# -- the sites' facts, for the search's in-memory copy (app/sites/facts.py) ----------------------
+SITE_FACTS_KEY = "sites:facts"  # bumped by a statement trigger on every write to sites (migration 0012)
+_STAMP_SQL = data_stamp_sql("c")
+
+
+def facts_stamp(conn: Connection) -> tuple:
+    """The stamp the in-memory site facts are keyed on: it changes with every statement that writes sites."""
+    return data_stamp(conn, SITE_FACTS_KEY)
+
+
+def site_facts(conn: Connection) -> tuple[tuple, dict]:
+    """(stamp, columns) of every site, in one statement so that the stamp and the rows agree: what the
+    hard constraints and the scoring read. ``zone_site`` / ``zone_id`` pair a row index with each zone it
+    lies in."""
+    row = _one_binary(conn, f"""
+        WITH s AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, * FROM sites)
+        SELECT {_STAMP_SQL}, array_agg(id ORDER BY i), array_agg(kind = 'building' ORDER BY i),
+          array_agg(availability ORDER BY i), array_agg(land_use ORDER BY i), array_agg(area_m2 ORDER BY i),
+          array_agg(coalesce(price, 'NaN') ORDER BY i), array_agg(coalesce(station_m, 'NaN') ORDER BY i),
+          array_agg(coalesce(highway_m, 'NaN') ORDER BY i), array_agg(coalesce(corridor_m, 'NaN') ORDER BY i),
+          array_agg(coalesce(x, 'NaN') ORDER BY i), array_agg(coalesce(y, 'NaN') ORDER BY i),
+          (SELECT array_agg(i ORDER BY i, z) FROM s, unnest(s.zones) z),
+          (SELECT array_agg(z ORDER BY i, z) FROM s, unnest(s.zones) z)
+        FROM s""", {"c": SITE_FACTS_KEY})
+    stamp = (int(row[0] or 0), row[1])
+    names = ("id", "building", "availability", "land_use", "area_m2", "price", "station_m", "highway_m",
+             "corridor_m", "x", "y", "zone_site", "zone_id")
+    return stamp, {k: (v if v is not None else []) for k, v in zip(names, row[2:])}
+
+
+def sites_intersecting(conn: Connection, geom_wkb: bytes) -> list[str]:
+    """Ids of the sites whose geometry intersects a WGS84 geometry (by the spatial index)."""
+    return list(conn.execute(text("SELECT id FROM sites WHERE ST_Intersects(geom, "
+                                  "ST_SetSRID(ST_GeomFromWKB(:g), 4326))"), {"g": geom_wkb}).scalars())
 
 
 def zone_table(conn: Connection) -> dict[str, dict]:
