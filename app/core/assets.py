@@ -15,6 +15,7 @@ PACKAGES = {
     "chartjs": "chart.js/dist",
     "maplibre": "maplibre-gl/dist",
     "swagger-ui": "swagger-ui-dist",
+    "html-to-image": "html-to-image/dist",
 }
 
 LEAFLET_JS = "/vendor/leaflet/leaflet.js"
@@ -27,6 +28,7 @@ VECTORGRID_JS = "/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 CHART_JS = "/vendor/chartjs/chart.umd.min.js"
 MAPLIBRE_JS = "/vendor/maplibre/maplibre-gl.js"
 MAPLIBRE_CSS = "/vendor/maplibre/maplibre-gl.css"
+HTML_TO_IMAGE_JS = "/vendor/html-to-image/html-to-image.js"
 
 
 def mount(app: FastAPI) -> None:

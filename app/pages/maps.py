@@ -45,7 +45,8 @@ class LocalMap(folium.Map):
 class PublicMap(LocalMap):
     """The public map: Leaflet plus marker clustering, vector tiles and the page's own script, all local."""
     default_js = [*LocalMap.default_js, ("markerclusterjs", vendor.MARKERCLUSTER_JS),
-                  ("vectorgrid", vendor.VECTORGRID_JS), ("qp_map_js", "/static/map.js")]
+                  ("vectorgrid", vendor.VECTORGRID_JS), ("html_to_image", vendor.HTML_TO_IMAGE_JS),
+                  ("qp_map_js", "/static/map.js")]
     default_css = [*LocalMap.default_css, *((f"markercluster_css{i}", h) for i, h in enumerate(vendor.MARKERCLUSTER_CSS)),
                    ("qp_map_css", "/static/map.css")]
 
@@ -337,8 +338,9 @@ def layout_map(collections: dict[str, dict], settings: Settings, title: tuple[st
     root.header.add_child(Element(LANG_JS))
     header = (f'<div id="qp-header" class="qp-panel"><h1>{bilingual(*title)}</h1>'
               f'<button id="qp-lang" type="button" title="中文 / English">中文 / EN</button>'
-              f'<button id="qp-print" type="button" title="打印或导出 PNG / Print or save PNG">'
-              f'{bilingual("导出", "Export")}</button>'
+              f'<button id="qp-print" type="button" title="打印或存为 PDF / Print or save as PDF">'
+              f'{bilingual("打印", "Print")}</button>'
+              f'<button id="qp-png" type="button" title="下载地图图片 / Download the map as a picture">PNG</button>'
               f'{html.escape(note) and f"<span class=qp-note>{html.escape(note)}</span>"}</div>')
     root.html.add_child(Element(header + _search_box(collections) + _legend(collections, enterprises)
                                 + _print_frame(title)))

@@ -486,26 +486,61 @@
   }
 
   // -- print / PNG ------------------------------------------------------------------------------------
+  function localStamp(t) {  // {date: '2026-12-02', time: '06:30'} in Beijing time
+    var parts = {};
+    new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+                                      hour: '2-digit', minute: '2-digit', hour12: false})
+      .formatToParts(t).forEach(function (p) { parts[p.type] = p.value; });
+    return {date: parts.year + '-' + parts.month + '-' + parts.day, time: parts.hour.replace('24', '00') + ':' + parts.minute};
+  }
   function printing(map, cfg) {
-    var btn = document.getElementById('qp-print');
-    if (!btn) { return; }
-    btn.addEventListener('click', function () {
-      var legend = document.getElementById('qp-legend');
-      if (legend) { legend.open = true; }
-      window.print();
-    });
     function note() {
-      var n = document.getElementById('qp-print-note'), t = new Date();
-      var local = new Intl.DateTimeFormat('zh-CN', {timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
-                                                    hour: '2-digit', minute: '2-digit', hour12: false}).format(t);
+      var n = document.getElementById('qp-print-note'), s = localStamp(new Date());
       var f = document.getElementById('qp-filter-note');
       if (n) {
-        n.innerHTML = both('数据：青浦区产业布局服务（示意边界，示例企业）；' + local + ' 北京时间',
-                           'Data: Qingpu industrial layout service (schematic boundaries, demo enterprises); ' + local + ' China Standard Time') +
+        n.innerHTML = both('数据：青浦区产业布局服务（示意边界，示例企业）；' + s.date + ' ' + s.time + ' 北京时间',
+                           'Data: Qingpu industrial layout service (schematic boundaries, demo enterprises); ' + s.date + ' ' + s.time + ' China Standard Time') +
           (f && f.textContent ? '<br>' + f.innerHTML : '');
       }
     }
-    window.addEventListener('beforeprint', note);
+    // The printed page and the PNG show the same frame: title, note, legend open, no controls (map.css).
+    function exporting(on) {
+      document.body.classList.toggle('qp-exporting', on);
+      var legend = document.getElementById('qp-legend');
+      if (on && legend) { legend.open = true; }
+      if (on) { note(); }
+    }
+    window.addEventListener('beforeprint', function () { exporting(true); });
+    window.addEventListener('afterprint', function () { exporting(false); });
+    var btn = document.getElementById('qp-print');
+    if (btn) { btn.addEventListener('click', function () { window.print(); }); }
+    var png = document.getElementById('qp-png');
+    if (png && window.htmlToImage) {
+      png.addEventListener('click', function () {
+        png.disabled = true;
+        exporting(true);
+        var s = localStamp(new Date());
+        // Two frames so the frame's layout is drawn before the page is copied.
+        requestAnimationFrame(function () { requestAnimationFrame(function () {
+          window.htmlToImage.toBlob(document.body, {width: window.innerWidth, height: window.innerHeight,
+                                                    pixelRatio: 2, backgroundColor: '#ffffff'})
+            .then(function (blob) {
+              var a = document.createElement('a');
+              a.href = URL.createObjectURL(blob);
+              a.download = 'qingpu-map-' + s.date.replace(/-/g, '') + '-' + s.time.replace(':', '') + '.png';
+              document.body.appendChild(a);
+              a.click();
+              setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+            })
+            .catch(function (err) {
+              console.warn(err);
+              window.alert(window.qpLang && window.qpLang() === 'en' ? 'The picture could not be made; use Print instead.'
+                                                                     : '无法生成图片，请改用“打印”。');
+            })
+            .then(function () { exporting(false); png.disabled = false; });
+        }); });
+      });
+    } else if (png) { png.hidden = true; }
     note();
   }
 
@@ -530,7 +565,11 @@
     function countNote(n) {
       window.qpEnterpriseCount = n;
       if (!note) { return; }
-      note.innerHTML = (state.industry || state.zone) ? both('筛选后 ' + n + ' 家企业', n + ' enterprises match the filter') : '';
+      // Names what is filtered, so a printed or saved map says what it shows.
+      var what = [state.industry && W.industries[state.industry], state.zone && W.zones[state.zone]].filter(Boolean);
+      var zh = what.map(function (w) { return w[0]; }).join(' · '), en = what.map(function (w) { return w[1]; }).join(' · ');
+      note.innerHTML = (state.industry || state.zone) ? both('筛选后 ' + n + ' 家企业（' + zh + '）',
+                                                             n + ' enterprises match the filter (' + en + ')') : '';
     }
     if (cfg.enterprises) {
       ent = enterpriseLayer(map, cfg, countNote);
