@@ -227,9 +227,10 @@ class Scores:
 
 
 def score_sites(raw: dict[str, np.ndarray], kinds: np.ndarray, ids: np.ndarray,
-                criteria: tuple[Criterion, ...]) -> Scores:
+                criteria: tuple[Criterion, ...], rank: bool = True) -> Scores:
     """Score N sites. ``raw`` maps each criterion id to N raw values; ``kinds`` selects the price
-    transform; ``ids`` break ties so that the ranking is reproducible."""
+    transform; ``ids`` break ties so that the ranking is reproducible (``rank=False``: totals only,
+    no order)."""
     n = len(ids)
     k = len(criteria)
     raw_m = np.full((n, k), np.nan)
@@ -243,7 +244,21 @@ def score_sites(raw: dict[str, np.ndarray], kinds: np.ndarray, ids: np.ndarray,
             sc[is_building, j] = c.building_transform.apply(values[is_building])
     contribution = sc * np.array([c.weight for c in criteria], dtype=float)
     total = contribution.sum(axis=1)
-    return Scores(criteria, raw_m, sc, contribution, total, rank_order(total, ids))
+    return Scores(criteria, raw_m, sc, contribution, total, rank_order(total, ids) if rank else None)
+
+
+def ids_ascending(ids) -> bool:
+    """Whether text ids are in strictly ascending order as given (the search's candidates come in id order),
+    checked without converting every id to a numpy string."""
+    ids = np.asarray(ids, dtype=object)
+    if len(ids) < 2:
+        return True
+    if not isinstance(ids[0], str):
+        return False
+    try:
+        return bool(np.all(ids[1:] > ids[:-1]))
+    except TypeError:  # mixed kinds of id: no shortcut
+        return False
 
 
 def rank_order(total: np.ndarray, ids) -> np.ndarray:
@@ -254,6 +269,8 @@ def rank_order(total: np.ndarray, ids) -> np.ndarray:
     ranked = key[order]
     same = (ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
     if not same.any():  # the usual case: no ties, so no need to compare ids (as text: slow on many sites)
+        return order
+    if ids_ascending(ids):  # the stable sort kept every tie in input order, which is then id order
         return order
     if same.sum() * 4 > len(order):
         return np.lexsort((np.asarray(ids).astype(str), key))

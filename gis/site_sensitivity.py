@@ -77,6 +77,17 @@ def top_stability(score: np.ndarray, weights: np.ndarray, order: np.ndarray, ids
             "sites": sites}
 
 
+def _first(key: np.ndarray, position: np.ndarray, k: int) -> np.ndarray:
+    """``np.lexsort((position, key))[:k]`` without sorting every site: only those with a key at or below
+    the k-th smallest (every tie of it included) are sorted."""
+    if len(key) > 4 * k > 0:
+        kth = np.partition(key, k - 1)[k - 1]
+        if not np.isnan(kth):
+            few = np.flatnonzero(key <= kth)
+            return few[np.lexsort((position[few], key[few]))][:k]
+    return np.lexsort((position, key))[:k]
+
+
 def deciding_criteria(score: np.ndarray, weights: np.ndarray, order: np.ndarray, labels, top_n: int = 5,
                       compare_to: int = 20) -> dict:
     """Which criteria decide the top ``top_n``: for each criterion, how many of the top sites leave the top if
@@ -102,7 +113,7 @@ def deciding_criteria(score: np.ndarray, weights: np.ndarray, order: np.ndarray,
             drop = len(top)
         else:
             total = score @ (wj / wj.sum() * 100)
-            new_top = np.lexsort((position, -np.round(total, 9)))[:top_n]
+            new_top = _first(-np.round(total, 9), position, top_n)
             drop = len(set(top.tolist()) - set(new_top.tolist()))
         contribution = score[:, j] * w[j]
         ahead = float(contribution[top].mean() - contribution[below].mean()) if len(below) else 0.0

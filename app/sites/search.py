@@ -25,6 +25,7 @@ from gis.site_scoring import (
     CRITERIA_INFO,
     calibrate_counts,
     explain_gap,
+    ids_ascending,
     profile_area_window,
     refine_top,
     score_bounds,
@@ -197,7 +198,7 @@ def clear_caches() -> None:
 def _spread_sample(ids, size: int) -> np.ndarray:
     """Up to ``size`` candidate rows spread evenly over the candidates in id order (reproducible)."""
     n = len(ids)
-    by_id = np.argsort(np.asarray(ids).astype(str), kind="stable")
+    by_id = np.arange(n) if ids_ascending(ids) else np.argsort(np.asarray(ids).astype(str), kind="stable")
     if n <= size:
         return by_id
     return by_id[np.linspace(0, n - 1, size).round().astype(int)]
@@ -214,7 +215,7 @@ def _deciding(scores, counts: "NeighbourCounts | None", raw, cand, criteria) -> 
             scores = score_sites(raw, cand["kind"], cand["id"], criteria)
         else:
             known = np.logical_and.reduce([counts.exact[c.id] | counts.settled[c.id] for c in counts.criteria])
-            order = np.array([i for i in scores.order if known[i]], dtype=np.int64)
+            order = scores.order[known[scores.order]].astype(np.int64)
             rows = np.flatnonzero(known)
             local = np.searchsorted(rows, order)
             out = deciding_criteria(scores.score[rows], scores.weights, local, labels, TOP_N, SEPARATION_TOP)
@@ -248,12 +249,12 @@ def _refine(counts: NeighbourCounts, raw: dict, cand: dict, criteria, limit: int
     """Count neighbours exactly for the sites that can still reach the shown list or the stability
     report; ``raw`` shares its count arrays with ``counts``, so it sees them filled in."""
     open_counts = {c.id: np.full(len(cand["id"]), np.nan) for c in counts.criteria}
-    base = score_sites({**raw, **open_counts}, cand["kind"], cand["id"], criteria).total
+    base = score_sites({**raw, **open_counts}, cand["kind"], cand["id"], criteria, rank=False).total
 
     def exact_total(rows):
         counts.count(rows)
         sub = {k: v[rows] for k, v in raw.items()}
-        return score_sites(sub, cand["kind"][rows], cand["id"][rows], criteria).total
+        return score_sites(sub, cand["kind"][rows], cand["id"][rows], criteria, rank=False).total
 
     refine_top(base + counts.lower_points, base + counts.upper_points, exact_total, max(limit, 1), TOP_N,
                overtake_floor)

@@ -253,6 +253,32 @@ def test_rank_order_breaks_ties_by_id_exactly_like_a_full_lexsort():
         ids = np.array([f"S-{i:05d}" for i in rng.permutation(n)], dtype=object)
         expected = np.lexsort((ids.astype(str), -np.round(total, 9)))
         assert rank_order(total, ids).tolist() == expected.tolist()
+        # in id order (as the search's candidates come), the stable sort alone must give the same answer
+        by_id = np.argsort(ids.astype(str))
+        expected = np.lexsort((ids[by_id].astype(str), -np.round(total[by_id], 9)))
+        assert rank_order(total[by_id], ids[by_id]).tolist() == expected.tolist()
+
+
+def test_ids_ascending_only_for_text_ids_in_strict_order():
+    from gis.site_scoring import ids_ascending
+
+    assert ids_ascending(np.array(["A-2", "A-10"], dtype=object)) is False  # as text, "A-10" < "A-2"
+    assert ids_ascending(np.array(["A-10", "A-2", "B"], dtype=object)) is True
+    assert ids_ascending(np.array(["B", "B"], dtype=object)) is False
+    assert ids_ascending(np.array([1, 2, 3], dtype=object)) is False and ids_ascending(np.array([], dtype=object))
+    assert ids_ascending(np.array(["A", 3], dtype=object)) is False
+
+
+def test_the_first_k_by_key_and_position_equal_a_full_lexsort():
+    from gis.site_sensitivity import _first
+
+    rng = np.random.default_rng(8)
+    for n, levels in ((3, 2), (30, 3), (5000, 40), (5000, 10**9), (800, 1)):
+        key = -np.round(rng.integers(0, levels, n) / 7.0, 9)
+        key[rng.random(n) < 0.1] = np.nan
+        position = rng.permutation(n)
+        for k in (1, 5, 20):
+            assert _first(key, position, k).tolist() == np.lexsort((position, key))[:k].tolist()
 
 
 def test_calibrate_counts_takes_the_10th_and_98th_percentiles_and_says_when_it_cannot():
