@@ -15,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sqlalchemy.engine import Connection
 
 from app.core.cache import LruCache
 from app.sites import store as q
 from app.sites.spec import SearchIn, area_m2_range, exclusion_geometry
 from gis.crs import SQM_PER_MU
+from gis.site_scoring import ids_ascending
 from plan.industries import PLAN_INDUSTRY_BY_ID
 from plan.land_use import allowed_land_uses
 from plan.site_rules import AVAILABILITY, LAND_USES, SITE_KINDS
@@ -30,9 +32,10 @@ class _Codes:
     """A text column as small integer codes (comparisons on 100,000 codes instead of strings)."""
 
     def __init__(self, values):
-        self.names, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        codes, names = pd.factorize(np.asarray(values, dtype=object))
         self.codes = codes.astype(np.int32)
-        self.index = {str(n): i for i, n in enumerate(self.names)}
+        self.names = [str(n) for n in names]
+        self.index = {n: i for i, n in enumerate(self.names)}
 
     def isin(self, values) -> np.ndarray:
         wanted = [self.index[v] for v in values if v in self.index]
@@ -41,16 +44,16 @@ class _Codes:
 
 class SiteFacts:
     """Every site's kind, availability, land use, area, price, distances, measuring point and zones,
-    rows in site-id order."""
+    rows in site-id order (code points)."""
 
     def __init__(self, cols: dict, stamp: tuple = (0, None)):
         self.stamp = stamp
         ids = np.asarray(cols["id"], dtype=object)
-        order = np.argsort(ids.astype(str), kind="stable")
         n = len(ids)
+        order = np.arange(n) if ids_ascending(ids) else np.argsort(ids.astype(str), kind="stable")
         self.n = n
         self.id = ids[order]
-        self._id_text = self.id.astype(str)
+        self._id_text = None  # made on the first exclusion look-up
         building = np.asarray(cols["building"], dtype=bool)[order] if n else np.zeros(0, dtype=bool)
         self.kind = np.where(building, "building", "parcel").astype(object)
         self.kind_codes = _Codes(self.kind)
@@ -59,13 +62,15 @@ class SiteFacts:
         for name in ("area_m2", "price", "station_m", "highway_m", "corridor_m", "x", "y"):
             setattr(self, name, np.asarray(cols[name], dtype=float)[order] if n else np.zeros(0))
         self.xy = np.column_stack([self.x, self.y])
-        row_of = np.empty(n, dtype=np.int64)
-        row_of[order] = np.arange(n)
-        zone_names, zone_codes = (np.unique(np.asarray(cols["zone_id"], dtype=object).astype(str), return_inverse=True)
-                                  if len(cols["zone_id"]) else (np.array([], dtype=str), np.array([], dtype=int)))
-        self._zone_index = {str(z): k for k, z in enumerate(zone_names)}
-        self._in_zone = np.zeros((n, len(zone_names)), dtype=bool)  # site x zone
-        self._in_zone[row_of[np.asarray(cols["zone_site"], dtype=np.int64)], zone_codes] = True
+        # zones: the few distinct combinations, each split once
+        combo, texts = pd.factorize(np.asarray(cols["zones"], dtype=object)[order] if n else np.array([], dtype=object))
+        lists = [t.split(",") if t else [] for t in texts]
+        names = sorted({z for zs in lists for z in zs})
+        self._zone_index = {z: k for k, z in enumerate(names)}
+        per_combo = np.zeros((len(lists), len(names)), dtype=bool)
+        for k, zs in enumerate(lists):
+            per_combo[k, [self._zone_index[z] for z in zs]] = True
+        self._in_zone = per_combo[combo] if len(lists) else np.zeros((n, 0), dtype=bool)  # site x zone
 
     def in_any_zone(self, zones) -> np.ndarray:
         """Sites lying in any of ``zones`` (the SQL's ``zones && :zones``)."""
@@ -74,6 +79,8 @@ class SiteFacts:
 
     def rows_of(self, ids) -> np.ndarray:
         """Row indices of the given site ids (each one present)."""
+        if self._id_text is None:
+            self._id_text = self.id.astype(str)
         ids = np.asarray(list(ids), dtype=str)
         rows = np.searchsorted(self._id_text, ids)
         ok = rows < self.n

@@ -124,21 +124,20 @@ def facts_stamp(conn: Connection) -> tuple:
 
 def site_facts(conn: Connection) -> tuple[tuple, dict]:
     """(stamp, columns) of every site, in one statement so that the stamp and the rows agree: what the
-    hard constraints and the scoring read. ``zone_site`` / ``zone_id`` pair a row index with each zone it
-    lies in."""
+    hard constraints and the scoring read. One scan, every column aggregated from the same stream of rows
+    (sorted by id in code-point order, which ``SiteFacts`` checks rather than trusts); a site's zones as
+    one comma-joined text (zone ids are ``[a-z0-9_-]``)."""
     row = _one_binary(conn, f"""
-        WITH s AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, * FROM sites)
-        SELECT {_STAMP_SQL}, array_agg(id ORDER BY i), array_agg(kind = 'building' ORDER BY i),
-          array_agg(availability ORDER BY i), array_agg(land_use ORDER BY i), array_agg(area_m2 ORDER BY i),
-          array_agg(coalesce(price, 'NaN') ORDER BY i), array_agg(coalesce(station_m, 'NaN') ORDER BY i),
-          array_agg(coalesce(highway_m, 'NaN') ORDER BY i), array_agg(coalesce(corridor_m, 'NaN') ORDER BY i),
-          array_agg(coalesce(x, 'NaN') ORDER BY i), array_agg(coalesce(y, 'NaN') ORDER BY i),
-          (SELECT array_agg(i ORDER BY i, z) FROM s, unnest(s.zones) z),
-          (SELECT array_agg(z ORDER BY i, z) FROM s, unnest(s.zones) z)
-        FROM s""", {"c": SITE_FACTS_KEY})
+        SELECT {_STAMP_SQL}, array_agg(id), array_agg(kind = 'building'), array_agg(availability),
+          array_agg(land_use), array_agg(area_m2), array_agg(coalesce(price, 'NaN')),
+          array_agg(coalesce(station_m, 'NaN')), array_agg(coalesce(highway_m, 'NaN')),
+          array_agg(coalesce(corridor_m, 'NaN')), array_agg(coalesce(x, 'NaN')), array_agg(coalesce(y, 'NaN')),
+          array_agg(array_to_string(zones, ','))
+        FROM (SELECT id, kind, availability, land_use, area_m2, price, station_m, highway_m, corridor_m, x, y, zones
+              FROM sites) s""", {"c": SITE_FACTS_KEY})
     stamp = (int(row[0] or 0), row[1])
     names = ("id", "building", "availability", "land_use", "area_m2", "price", "station_m", "highway_m",
-             "corridor_m", "x", "y", "zone_site", "zone_id")
+             "corridor_m", "x", "y", "zones")
     return stamp, {k: (v if v is not None else []) for k, v in zip(names, row[2:])}
 
 
