@@ -190,15 +190,20 @@ def dataset_tileset(tms: str, request: Request, principal: Principal = Depends(c
 LEAFLET_DEFAULTS = {"color": "#3388ff", "weight": 3, "opacity": 1.0, "fillOpacity": 0.2, "radius": 10}
 
 
-def _paint_color(style: dict, key: str):
-    """A colour, or a match expression on style["by"] when the layer colours by a property (as /map does)."""
+# Expressions are written in the forms QGIS's style converter (3.22, Debian 12's) also reads: `match` labels as
+# one-element arrays and a literal fallback (it drops a nested expression: "Could not parse non-string color").
+# A layer with a colour per feature id (the clusters) becomes two style layers, split by a legacy `in` filter.
+def _match(prop: str, mapping: dict, fallback):
+    return ["match", ["get", prop], *(x for value, out in mapping.items() for x in ([value], out)), fallback]
+
+
+def _paint_color(style: dict, key: str, own: bool = False):
+    """A colour, or a match on style["by"] when the layer colours by a property (as /map does); ``own``: the
+    features with a colour of their own (style["by_id"])."""
+    if own:
+        return _match("id", style["by_id"], "#888888")
     if style.get("by"):
-        pairs = [x for value, colour in style["colors"].items() for x in (value, colour)]
-        expr = ["match", ["get", style["by"]], *pairs, "#888888"]
-        if style.get("by_id"):  # a colour of its own per feature (the clusters), else the colour of its kind
-            ids = [x for fid, colour in style["by_id"].items() for x in (fid, colour)]
-            expr = ["match", ["get", "id"], *ids, expr]
-        return expr
+        return _match(style["by"], style["colors"], "#888888")
     if key == "fillColor":
         return style.get("fillColor", style.get("color", LEAFLET_DEFAULTS["color"]))
     return style.get("color", LEAFLET_DEFAULTS["color"])
@@ -206,9 +211,16 @@ def _paint_color(style: dict, key: str):
 
 def _fill_opacity(style: dict):
     if style.get("fillOpacityBy"):
-        pairs = [x for value, o in style["fillOpacityBy"].items() for x in (value, o)]
-        return ["match", ["get", style["by"]], *pairs, style["fillOpacity"]]
+        return _match(style["by"], style["fillOpacityBy"], style["fillOpacity"])
     return style["fillOpacity"]
+
+
+def _by_id_split(layer_style: dict, base: dict) -> list[tuple[dict, bool]]:
+    """(base with its filter, whether it draws the features with their own colour)."""
+    ids = list(layer_style.get("by_id") or ())
+    if not ids:
+        return [(base, False)]
+    return [({**base, "filter": ["!in", "id", *ids]}, False), ({**base, "filter": ["in", "id", *ids]}, True)]
 
 
 def style_layers(layer: Layer) -> list[dict]:
@@ -216,18 +228,24 @@ def style_layers(layer: Layer) -> list[dict]:
     base = {"source": "qingpu", "source-layer": layer.id, "minzoom": layer.min_zoom,
             "maxzoom": min(layer.max_zoom, MAX_ZOOM) + 1, "metadata": {"title": layer.title}}
     width = st["weight"]
-    line = {"line-color": _paint_color(st, "color"), "line-width": width, "line-opacity": st["opacity"]}
-    if st.get("dashArray"):
-        line["line-dasharray"] = [float(n) / width for n in str(st["dashArray"]).split()]
+
+    def line(own: bool) -> dict:
+        paint = {"line-color": _paint_color(st, "color", own), "line-width": width, "line-opacity": st["opacity"]}
+        if st.get("dashArray"):
+            paint["line-dasharray"] = [float(n) / width for n in str(st["dashArray"]).split()]
+        return paint
+    suffix = {False: "", True: "-own"}
     if layer.geometry_type in ("Polygon", "MultiPolygon"):
         out = []
         if st.get("fill", True):
-            out.append({**base, "id": f"{layer.id}-fill", "type": "fill",
-                        "paint": {"fill-color": _paint_color(st, "fillColor"), "fill-opacity": _fill_opacity(st)}})
-        out.append({**base, "id": f"{layer.id}-line", "type": "line", "paint": line})
+            out += [{**b, "id": f"{layer.id}-fill{suffix[own]}", "type": "fill",
+                     "paint": {"fill-color": _paint_color(st, "fillColor", own), "fill-opacity": _fill_opacity(st)}}
+                    for b, own in _by_id_split(st, base)]
+        out += [{**b, "id": f"{layer.id}-line{suffix[own]}", "type": "line", "paint": line(own)}
+                for b, own in _by_id_split(st, base)]
         return out
     if layer.geometry_type in ("LineString", "MultiLineString"):
-        return [{**base, "id": f"{layer.id}-line", "type": "line", "paint": line}]
+        return [{**base, "id": f"{layer.id}-line", "type": "line", "paint": line(False)}]
     return [{**base, "id": f"{layer.id}-circle", "type": "circle",
              "paint": {"circle-color": _paint_color(st, "fillColor"), "circle-radius": st["radius"],
                        "circle-opacity": st["fillOpacity"], "circle-stroke-color": _paint_color(st, "color"),

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from layers.registry import CLUSTER_COLOURS, ZONE_KIND_COLOURS
 from tests.integration.ogc.ogc_seed import seed_enterprises
 
 PAGE = """<!doctype html>
@@ -52,11 +53,22 @@ def test_maplibre_on_another_origin_renders_zones_and_enterprises(browser, porta
             for (const f of map.queryRenderedFeatures()) counts[f.sourceLayer] = (counts[f.sourceLayer] || 0) + 1;
             return counts;
         }""")
-        kinds = page.evaluate("""() => [...new Set(map.queryRenderedFeatures({layers: ['zones-fill']})
+        kinds = page.evaluate("""() => [...new Set(map.queryRenderedFeatures({layers: ['zones-fill', 'zones-fill-own']})
                                                     .map(f => f.properties.kind))].sort()""")
+        # the colour MapLibre evaluated for each zone it drew: its cluster's own, else its kind's
+        colours = page.evaluate("""() => Object.fromEntries(map.queryRenderedFeatures({layers: ['zones-fill', 'zones-fill-own']})
+            .map(f => { const c = f.layer.paint['fill-color'];
+                        return [f.properties.id, [c.r, c.g, c.b].map(v => Math.round(v * 255))]; }))""")
+        kinds_of = page.evaluate("""() => Object.fromEntries(map.queryRenderedFeatures({layers: ['zones-fill', 'zones-fill-own']})
+            .map(f => [f.properties.id, f.properties.kind]))""")
         page.screenshot(path="/tmp/qingpu-maplibre-portal.png")
     finally:
         context.close()
     assert problems == []
     assert drawn.get("zones", 0) > 0 and drawn.get("enterprises", 0) > 0
     assert "cluster" in kinds and "core" in kinds
+    def rgb(hex_colour):
+        return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    assert set(CLUSTER_COLOURS) <= set(colours)
+    for zone_id, got in colours.items():
+        assert got == rgb(CLUSTER_COLOURS.get(zone_id) or ZONE_KIND_COLOURS[kinds_of[zone_id]]), zone_id

@@ -59,14 +59,25 @@ def test_the_style_uses_the_registry_colours_and_the_tilejson(client):
     source_layers = {v["id"] for v in tilejson["vector_layers"]}
     drawn = [layer for layer in style["layers"] if layer["type"] != "background"]
     assert {layer["source-layer"] for layer in drawn} == source_layers
-    zones_fill = next(layer for layer in drawn if layer["id"] == "zones-fill")
-    by_id = zones_fill["paint"]["fill-color"]  # each cluster its own colour, else the colour of the kind
-    assert by_id[:2] == ["match", ["get", "id"]]
-    assert dict(zip(by_id[2:-1:2], by_id[3:-1:2])) == CLUSTER_COLOURS
-    match = by_id[-1]
-    assert match[:2] == ["match", ["get", "kind"]]
-    assert dict(zip(match[2:-1:2], match[3:-1:2])) == ZONE_KIND_COLOURS
+    fills = {layer["id"]: layer for layer in drawn if layer["source-layer"] == "zones" and layer["type"] == "fill"}
+    # each cluster its own colour, every other zone the colour of its kind, split by a filter on the id
+    own, by_kind = fills["zones-fill-own"], fills["zones-fill"]
+    assert own["filter"] == ["in", "id", *CLUSTER_COLOURS] and by_kind["filter"] == ["!in", "id", *CLUSTER_COLOURS]
+    assert _match_table(own["paint"]["fill-color"], "id") == CLUSTER_COLOURS
+    assert _match_table(by_kind["paint"]["fill-color"], "kind") == ZONE_KIND_COLOURS
+    # every match in the forms QGIS 3.22's converter reads: labels in arrays, a literal fallback
+    for layer in drawn:
+        for value in layer["paint"].values():
+            if isinstance(value, list) and value[:1] == ["match"]:
+                labels, outputs = value[2:-1:2], value[3:-1:2]
+                assert all(isinstance(x, list) and len(x) == 1 for x in labels), layer["id"]
+                assert not any(isinstance(x, list) for x in [*outputs, value[-1]]), layer["id"]
     assert "sites" not in source_layers  # the public style shows what the public may see
+
+
+def _match_table(expression, prop: str) -> dict:
+    assert expression[:2] == ["match", ["get", prop]]
+    return {label[0]: out for label, out in zip(expression[2:-1:2], expression[3:-1:2])}
 
 
 def _web_mercator(lon, lat):
