@@ -1,5 +1,8 @@
 """The public map in headless Chromium: it loads from 127.0.0.1 only, shows the layout and the
 enterprises, searches, switches language and fits a 390-px phone."""
+import json
+import urllib.request
+
 import pytest
 
 from layers.registry import MAP_OVERLAYS
@@ -127,3 +130,32 @@ def test_vector_tile_enterprise_popup_at_detail_zoom(page, live_server):
     page.mouse.click(*point)  # on the point, which lies inside a park polygon drawn above the tiles
     page.wait_for_selector(".leaflet-popup-content")
     assert name in page.locator(".leaflet-popup-content").inner_text()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_the_core_and_every_cluster_are_named_on_the_map_without_overlap(browser, live_server, width, height):
+    """On opening, the map names the core and each of the five clusters (moving a label beside its point
+    when the first place is taken), and no two shown labels overlap, on a desktop and on a phone."""
+    with urllib.request.urlopen(live_server + "/collections/zones/items?limit=100") as r:
+        zones = json.load(r)["features"]
+    wanted = {f["properties"]["name_zh"] for f in zones if f["properties"]["kind"] in ("core", "cluster")
+              and not f["properties"].get("parent_zone")}
+    assert len(wanted) >= 6
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/map")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
+        shown = page.evaluate("""() => [...document.querySelectorAll('.qp-label')]
+            .filter(el => el.dataset.shown === '1' && getComputedStyle(el).visibility !== 'hidden')
+            .map(el => { const r = el.getBoundingClientRect();
+                         return {text: el.querySelector('.lang-zh').textContent, box: [r.left, r.top, r.right, r.bottom]}; })""")
+    finally:
+        context.close()
+    names = {s["text"] for s in shown}
+    assert wanted <= names, wanted - names
+    boxes = [s["box"] for s in shown]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

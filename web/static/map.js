@@ -379,6 +379,7 @@
   }
 
   // -- labels with a collision pass ---------------------------------------------------------------------
+  var MOVABLE_LABELS = {cluster: true, core: true, corridor: true};
   function labels(map, list) {
     var pane = map.createPane('qp-labels');
     pane.style.zIndex = 640;
@@ -399,12 +400,27 @@
         var el = it.marker.getElement() && it.marker.getElement().firstChild;
         if (!el) { return; }
         el.style.visibility = '';
+        el.style.left = el.style.top = '0px';
         var r = el.getBoundingClientRect();
-        var clash = placed.some(function (p) {
-          return !(r.right + 3 < p.left || p.right + 3 < r.left || r.bottom + 2 < p.top || p.bottom + 2 < r.top);
-        });
-        if (clash) { el.style.visibility = 'hidden'; } else { placed.push(r); }
-        el.dataset.shown = clash ? '0' : '1';
+        function clashes(b) {
+          return placed.some(function (p) {
+            return !(b.right + 3 < p.left || p.right + 3 < b.left || b.bottom + 2 < p.top || p.bottom + 2 < b.top);
+          });
+        }
+        // The layout's own names (clusters, core, corridor) try a place just above, below or beside their
+        // point before giving way; towns, stations and parks simply give way.
+        var moves = [[0, 0]];
+        if (MOVABLE_LABELS[l.cls]) {
+          var h = r.height + 4, w = r.width / 2 + 8;
+          moves = moves.concat([[0, -h], [0, h], [w, 0], [-w, 0]]);
+        }
+        var at = null;
+        for (var i = 0; i < moves.length && at === null; i++) {
+          var b = {left: r.left + moves[i][0], right: r.right + moves[i][0], top: r.top + moves[i][1], bottom: r.bottom + moves[i][1]};
+          if (!clashes(b)) { at = moves[i]; placed.push(b); }
+        }
+        if (at === null) { el.style.visibility = 'hidden'; } else { el.style.left = at[0] + 'px'; el.style.top = at[1] + 'px'; }
+        el.dataset.shown = at === null ? '0' : '1';
       });
     }
     map.on('zoomend overlayadd overlayremove', layout);
