@@ -132,25 +132,27 @@ def test_vector_tile_enterprise_popup_at_detail_zoom(page, live_server):
     assert name in page.locator(".leaflet-popup-content").inner_text()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
-def test_the_core_and_every_cluster_are_named_on_the_map_without_overlap(browser, live_server, width, height):
+def test_the_core_and_every_cluster_are_named_on_the_map_without_overlap(browser, live_server, width, height, lang):
     """On opening, the map names the core and each of the five clusters (moving a label beside its point
     when the first place is taken), and no two shown labels overlap, on a desktop and on a phone."""
     with urllib.request.urlopen(live_server + "/collections/zones/items?limit=100") as r:
         zones = json.load(r)["features"]
-    wanted = {f["properties"]["name_zh"] for f in zones if f["properties"]["kind"] in ("core", "cluster")
+    wanted = {f["properties"][f"name_{lang}"] for f in zones if f["properties"]["kind"] in ("core", "cluster")
               and not f["properties"].get("parent_zone")}
     assert len(wanted) >= 6
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     try:
-        page.goto(live_server + "/map")
+        page.goto(live_server + f"/map?lang={lang}")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(300)
-        shown = page.evaluate("""() => [...document.querySelectorAll('.qp-label')]
+        shown = page.evaluate("""lang => [...document.querySelectorAll('.qp-label')]
             .filter(el => el.dataset.shown === '1' && getComputedStyle(el).visibility !== 'hidden')
             .map(el => { const r = el.getBoundingClientRect();
-                         return {text: el.querySelector('.lang-zh').textContent, box: [r.left, r.top, r.right, r.bottom]}; })""")
+                         return {text: el.querySelector('.lang-' + lang).textContent,
+                                 box: [r.left, r.top, r.right, r.bottom]}; })""", lang)
     finally:
         context.close()
     names = {s["text"] for s in shown}
