@@ -35,7 +35,7 @@ from bench_data import build  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app.core.db import engine_for  # noqa: E402
-from app.enterprises.assignment import _assign, _fetch_points, _write, assign_all, load_zones  # noqa: E402
+from app.enterprises.assignment import _assign, _compare, _fetch_points, _write, assign_all, load_zones  # noqa: E402
 
 BASELINES = {
     "grouped": ("CREATE TABLE bench_contains AS SELECT e.uscc, array_agg(z.id) AS zones FROM enterprises e "
@@ -74,7 +74,8 @@ def previous(engine) -> tuple[float, int]:
     with engine.begin() as conn:
         t = time.perf_counter()
         rows = _fetch_points(conn, "", {})
-        changed = _write(conn, rows, _assign(rows, load_zones(conn)))
+        assignment = _assign(rows, load_zones(conn))
+        changed = _write(conn, rows, assignment, _compare(rows, assignment)[1])
     return time.perf_counter() - t, changed
 
 

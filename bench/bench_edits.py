@@ -31,13 +31,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 from bench_data import build  # noqa: E402
 from shapely import wkb as shapely_wkb  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app.core.db import engine_for  # noqa: E402
-from app.enterprises.assignment import _assign, assign_all, load_zones  # noqa: E402
+from app.enterprises.assignment import assign_all, load_zones  # noqa: E402
 from app.zones.store import apply_change, current, etag  # noqa: E402
+from gis.assign import assign_points  # noqa: E402
 
 ZONE = "cluster-logistics"
 BULGE = """
@@ -77,7 +79,8 @@ def baseline(engine, old_wkb: bytes, new_wkb: bytes) -> tuple[float, int]:
             "e.zones, e.primary_zone, e.primary_reason FROM enterprises e JOIN (SELECT ST_Subdivide("
             "ST_Union(ST_SetSRID(ST_GeomFromWKB(:a), 4326), ST_SetSRID(ST_GeomFromWKB(:b), 4326)), 128) "
             "AS g) p ON ST_Intersects(e.geom, p.g)"), {"a": old_wkb, "b": new_wkb}).all()
-        assignment = _assign(rows, load_zones(conn))
+        assignment = assign_points(np.array([r[2] for r in rows], float), np.array([r[3] for r in rows], float),
+                                   [r[4] for r in rows], load_zones(conn))
         changed = [(r[0], ",".join(p.zones), p.primary, p.reason) for r, p in zip(rows, assignment)
                    if tuple(r[5] or ()) != p.zones or r[6] != p.primary or r[7] != p.reason]
         if changed:

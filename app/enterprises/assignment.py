@@ -41,81 +41,11 @@ def place_points(conn: Connection, lon, lat, plan_industries) -> Assignment:
     return assign_points(np.asarray(lon, float), np.asarray(lat, float), plan_industries, load_zones(conn))
 
 
-# A fetched row: (uscc, name, lon, lat, plan_industry, zones, primary_zone, primary_reason, ctid).
-_ROW = ("e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, e.zones, e.primary_zone, "
-        "e.primary_reason, CAST(e.ctid AS text)")
-
-
-def _fetch_points(conn: Connection, sql: str, params: dict) -> list:
-    return conn.execute(text(f"SELECT {_ROW} FROM enterprises e {sql}"), params).all()
-
-
-def _changed(rows: list, assignment: Assignment) -> list[int]:
-    """Indexes of the rows whose stored zones, primary zone or reason differ from the new placement.
-    Compared once per distinct (stored, placement) pair: a big edit has only a few hundred."""
-    seen: dict[tuple, bool] = {}
-    out = []
-    for i, (r, g) in enumerate(zip(rows, assignment.group_of)):
-        key = (tuple(r[5] or ()), r[6], r[7], int(g))
-        differs = seen.get(key)
-        if differs is None:
-            p = assignment.placements[key[3]]
-            differs = seen[key] = key[0] != p.zones or r[6] != p.primary or r[7] != p.reason
-        if differs:
-            out.append(i)
-    return out
-
-
-def _write(conn: Connection, rows: list, assignment: Assignment) -> int:
-    """Store the placements that differ from what is stored; returns how many changed.
-
-    One UPDATE for all of them, found by their row address (a TID scan: no index probe) and
-    checked by credit code. The assignment columns carry no index and the table keeps free room
-    on its pages (migration 0011), so each rewritten row is a heap-only tuple: no index is touched.
-    The caller holds the rows still (assignment._lock_enterprises, or its own writes of them).
-    """
-    changed = _changed(rows, assignment)
-    if not changed:
-        return 0
-    groups: dict[int, int] = {}
-    tids, usccs, gi = [], [], []
-    for i in changed:
-        tids.append(rows[i][8])
-        usccs.append(rows[i][0])
-        gi.append(str(groups.setdefault(int(assignment.group_of[i]), len(groups) + 1)))
-    places = [assignment.placements[g] for g in groups]
-    # Array literals built here (every element quoted, codes escaped): tens of thousands of addresses and
-    # codes cost milliseconds this way, against a second through the driver's per-item adapter.
-    written = conn.execute(text(
-        "UPDATE enterprises e SET zones = string_to_array(g.z, ','), primary_zone = g.p, primary_reason = g.r, "
-        "updated_at = now() "
-        "FROM unnest(CAST(:t AS tid[]), CAST(:u AS text[]), CAST(:gi AS int[])) AS u(t, uscc, gi) "
-        "JOIN unnest(CAST(:z AS text[]), CAST(:p AS text[]), CAST(:r AS text[])) WITH ORDINALITY AS g(z, p, r, gi) "
-        "ON g.gi = u.gi WHERE e.ctid = ANY(CAST(:t AS tid[])) AND e.ctid = u.t AND e.uscc = u.uscc"),
-        {"t": '{"' + '","'.join(tids) + '"}', "u": _text_array(usccs), "gi": "{" + ",".join(gi) + "}",
-         "z": [",".join(p.zones) for p in places], "p": [p.primary for p in places],
-         "r": [p.reason for p in places]}).rowcount
-    if written != len(changed):  # a row moved under us (only possible without the table lock)
-        raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
-    bump_version(conn, "enterprises")
-    return len(changed)
-
-
-def _text_array(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
-
-
 def _lock_enterprises(conn: Connection) -> None:
     """Hold enterprises still until this transaction ends (readers go on): the rows read for a
     re-assignment are then the rows written, at the same addresses. Taken after the layout lock,
     the order every writer of assignments uses."""
     conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
-
-
-def _assign(rows: list, zones: list[ZoneInfo]) -> Assignment:
-    x = np.fromiter((r[2] for r in rows), float, len(rows))
-    y = np.fromiter((r[3] for r in rows), float, len(rows))
-    return assign_points(x, y, [r[4] for r in rows], zones)
 
 
 # One 64-bit hash of a stored placement, the same expression for the enterprises' columns and for the
@@ -195,16 +125,209 @@ def reassign_zone_members(conn: Connection, zone_id: str) -> int:
     """Recompute the enterprises a zone contains (after a change of its targets or kind)."""
     lock_layout(conn)
     _lock_enterprises(conn)
-    rows = _fetch_points(conn, "WHERE :z = ANY(e.zones)", {"z": zone_id})
-    return _write(conn, rows, _assign(rows, load_zones(conn))) if rows else 0
+    return _reassign(conn, _fetch_points(conn, "WHERE :z = ANY(e.zones)", {"z": zone_id}), load_zones(conn))
 
 
 def reassign_usccs(conn: Connection, usccs: list[str]) -> int:
     """Recompute the given enterprises (e.g. after their industry changed)."""
     lock_layout(conn)
     _lock_enterprises(conn)
-    rows = _fetch_points(conn, "WHERE e.uscc = ANY(CAST(:u AS text[]))", {"u": list(usccs)})
-    return _write(conn, rows, _assign(rows, load_zones(conn))) if rows else 0
+    return _reassign(conn, _fetch_points(conn, "WHERE e.uscc = ANY(CAST(:u AS text[]))", {"u": list(usccs)}),
+                     load_zones(conn))
+
+
+def _reassign(conn: Connection, rows: "_Rows", zones: list[ZoneInfo]) -> int:
+    if not len(rows):
+        return 0
+    assignment = _assign(rows, zones)
+    return _write(conn, rows, assignment, _compare(rows, assignment)[1])
+
+
+# -- reading and writing the rows a re-assignment touches ------------------------------------------
+class _Rows:
+    """Enterprises read for a re-assignment, column-wise: row address (text), credit code, name, lon, lat,
+    plan industry, and the stored placement as an index into ``stored`` ((zones, primary zone, reason))."""
+
+    def __init__(self, tids: list[str], usccs: list[str], names: list[str], x: np.ndarray, y: np.ndarray,
+                 industries: list[str | None], stored_of: np.ndarray, stored: list[tuple]):
+        self.tids, self.usccs, self.names, self.x, self.y = tids, usccs, names, x, y
+        self.industries, self.stored_of, self.stored = industries, stored_of, stored
+
+    def __len__(self) -> int:
+        return len(self.tids)
+
+
+# What a re-assignment reads of each row: its fields and a 64-bit hash of its stored placement. A big
+# edit reads tens of thousands of rows but only a few hundred distinct stored placements: parsing each
+# row's zone array and reason is what made the read cost more than the query. Each distinct placement is
+# then read once, from one row that holds it.
+_STORED_HASH = ("hashtextextended(coalesce({p}.primary_reason, E'\\x1d'), "
+                "hashtextextended(coalesce({p}.primary_zone, E'\\x1d'), hash_array_extended({p}.zones, 0)))")
+_READ = ("SELECT CAST(e.ctid AS text), e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, "
+         + _STORED_HASH.format(p="e") + " FROM {source}")
+# The same in one statement, each stored placement beside the rows: for a reader that does not hold the
+# table still (a preview), when a row changed between the two statements above.
+_READ_AT_ONCE = """
+, found AS MATERIALIZED (
+    SELECT e.ctid AS t, e.uscc, e.name, e.geom, e.plan_industry, e.zones, e.primary_zone, e.primary_reason,
+           {hash} AS h
+    FROM {source}
+)
+SELECT CAST(t AS text), uscc, name, ST_X(geom), ST_Y(geom), plan_industry, h,
+       CAST(NULL AS text[]), CAST(NULL AS text), CAST(NULL AS text) FROM found
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, h, zones, primary_zone, primary_reason
+FROM found GROUP BY h, zones, primary_zone, primary_reason
+""".replace("{hash}", _STORED_HASH.format(p="e"))
+
+
+def _run(conn: Connection, sql: str, params: dict) -> list[tuple]:
+    """Through the driver's cursor: plain tuples, no row objects (tens of thousands of rows in a big edit).
+    Parameters are written :name."""
+    with conn.connection.driver_connection.cursor() as cur:
+        return cur.execute(re.sub(r"(?<!:):([a-z_]+)\b", r"%(\1)s", sql), params).fetchall()
+
+
+def _read(conn: Connection, with_sql: str, source: str, params: dict) -> _Rows:
+    """The rows of ``source`` (a FROM clause naming enterprises ``e``) after the CTEs of ``with_sql``
+    (a WITH clause, or "")."""
+    found = {r[1]: r for r in _run(conn, with_sql + _READ.replace("{source}", source), params)}
+    # (A point on the seam of two pieces, or inside two searched areas, comes back twice: once by code.)
+    first: dict[int, str] = {}
+    for r in found.values():
+        first.setdefault(r[6], r[0])
+    placements = {h: (tuple(z or ()), p, reason) for h, z, p, reason in _run(conn, (
+        f"SELECT {_STORED_HASH.format(p='e')}, e.zones, e.primary_zone, e.primary_reason FROM enterprises e "
+        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": "{" + ",".join(f'"{t}"' for t in first.values()) + "}"})}
+    if placements.keys() != first.keys():  # a row changed in between (possible only without the table lock)
+        found, placements = {}, {}
+        for r in _run(conn, (with_sql or "WITH _ AS (SELECT 1)") + _READ_AT_ONCE.replace("{source}", source), params):
+            if r[0] is not None:
+                found[r[1]] = r
+            elif r[6] in placements:  # two stored placements with one hash (odds ~1e-15): never guess
+                raise RuntimeError("two stored placements share a hash; run `qingpu check assignments`")
+            else:
+                placements[r[6]] = (tuple(r[7] or ()), r[8], r[9])
+    keys = list(placements)
+    index = {h: i for i, h in enumerate(keys)}
+    rows = list(found.values())
+    n = len(rows)
+    return _Rows([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                 np.fromiter((r[3] for r in rows), float, n), np.fromiter((r[4] for r in rows), float, n),
+                 [r[5] for r in rows], np.fromiter((index[r[6]] for r in rows), np.int64, n),
+                 [placements[h] for h in keys])
+
+
+def _fetch_points(conn: Connection, where: str, params: dict) -> _Rows:
+    return _read(conn, "", f"enterprises e {where}", params)
+
+
+def _assign(rows: _Rows, zones: list[ZoneInfo]) -> Assignment:
+    return assign_points(rows.x, rows.y, rows.industries, zones)
+
+
+def _compare(rows: _Rows, assignment: Assignment) -> tuple[dict, np.ndarray]:
+    """One pass over the rows for both the impact and the write: (impact, indexes of the rows whose
+    stored zones, primary zone or reason differ from the new placement).
+
+    The comparison runs once per distinct (stored placement, new placement) pair (a few hundred in a
+    big edit); the rows of each pair are then taken together."""
+    n = len(rows)
+    group_of = np.asarray(assignment.group_of, dtype=np.int64)
+    if not n:
+        return {"entered": {}, "left": {}, "primary_changed": []}, np.zeros(0, np.int64)
+    pair_keys, pair_of = np.unique(rows.stored_of * len(assignment.placements) + group_of, return_inverse=True)
+    pair_of = pair_of.reshape(-1)
+    order = np.argsort(pair_of, kind="stable")
+    bounds = np.searchsorted(pair_of[order], np.arange(len(pair_keys) + 1))
+    usccs = np.asarray(rows.usccs, dtype=object)
+    entered: dict[str, list] = {}
+    left: dict[str, list] = {}
+    primary_changed: list[int] = []
+    changed: list[np.ndarray] = []
+    for k, key in enumerate(pair_keys):
+        members = order[bounds[k]:bounds[k + 1]]
+        zones, primary, reason = rows.stored[int(key) // len(assignment.placements)]
+        placement = assignment.placements[int(key) % len(assignment.placements)]
+        if zones == placement.zones and primary == placement.primary and reason == placement.reason:
+            continue
+        changed.append(members)
+        before, after = set(zones), set(placement.zones)
+        for z in after - before:
+            entered.setdefault(z, []).append(usccs[members])
+        for z in before - after:
+            left.setdefault(z, []).append(usccs[members])
+        if primary != placement.primary:
+            primary_changed.append(members)
+
+    def flat(parts: list[np.ndarray]) -> list[str]:
+        return sorted(np.concatenate(parts).tolist())
+    moved = [int(i) for i in np.concatenate(primary_changed)] if primary_changed else []
+    moved.sort(key=rows.usccs.__getitem__)
+    changes = []
+    for i in moved:
+        zones, primary, _ = rows.stored[rows.stored_of[i]]
+        placement = assignment.placements[group_of[i]]
+        changes.append({"uscc": rows.usccs[i], "name": rows.names[i], "from": primary, "to": placement.primary,
+                        "reason": placement.reason})
+    impact = {"entered": {z: flat(entered[z]) for z in sorted(entered)},
+              "left": {z: flat(left[z]) for z in sorted(left)}, "primary_changed": changes}
+    return impact, (np.sort(np.concatenate(changed)) if changed else np.zeros(0, np.int64))
+
+
+def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.ndarray) -> int:
+    """Store the new placements of the rows ``changed`` (from _compare); returns how many.
+
+    One UPDATE, each row found by its row address (a TID lookup: no index, no scan of the table). The
+    assignment columns carry no index and the table keeps free room on its pages (migration 0011), so
+    each rewritten row is a heap-only tuple. The caller holds the rows still (_lock_enterprises)."""
+    if not len(changed):
+        return 0
+    group_of = np.asarray(assignment.group_of, dtype=np.int64)[changed]
+    used, local = np.unique(group_of, return_inverse=True)
+    places = [assignment.placements[int(g)] for g in used]
+    # The planner would hash-join a sequential scan of the whole table for a few tens of thousands of
+    # addresses (its estimate of a TID lookup per row is pessimistic): a 1,000,000-row scan for nothing.
+    with _planner(conn, enable_seqscan="off", enable_hashjoin="off", enable_mergejoin="off", jit="off"):
+        written = conn.execute(text(
+            "UPDATE enterprises e SET zones = g.z, primary_zone = g.p, primary_reason = g.r, updated_at = now() "
+            "FROM unnest(CAST(:t AS tid[]), CAST(:gi AS int[])) AS u(t, gi) "
+            "JOIN (SELECT CAST(string_to_array(z, chr(31)) AS text[]) AS z, p, r, gi "
+            "      FROM unnest(CAST(:z AS text[]), CAST(:p AS text[]), CAST(:r AS text[])) WITH ORDINALITY "
+            "      AS g(z, p, r, gi)) g ON g.gi = u.gi "
+            "WHERE e.ctid = u.t"),
+            # Array literals built here: tens of thousands of addresses cost milliseconds this way, against
+            # a second through the driver's per-item adapter.
+            {"t": "{" + ",".join('"' + rows.tids[i] + '"' for i in changed) + "}",
+             "gi": "{" + ",".join(map(str, (local + 1).tolist())) + "}",
+             "z": ["\x1f".join(p.zones) for p in places], "p": [p.primary for p in places],
+             "r": [p.reason for p in places]}).rowcount
+    if written != len(changed):  # a row moved under us (only possible without the table lock)
+        raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
+    bump_version(conn, "enterprises")
+    return written
+
+
+class _planner:
+    """Planner settings until the block ends (set_config local to the transaction, then put back)."""
+
+    def __init__(self, conn: Connection, **settings: str):
+        self.conn, self.names, self.values = conn, list(settings), list(settings.values())
+
+    def _set(self, values: list[str]) -> None:
+        self.conn.execute(text("SELECT set_config(n, v, true) FROM unnest(CAST(:n AS text[]), CAST(:v AS text[])) "
+                               "AS s(n, v)"), {"n": self.names, "v": values})
+
+    def __enter__(self):
+        self.previous = self.conn.execute(text(
+            "SELECT array_agg(current_setting(n) ORDER BY i) FROM unnest(CAST(:n AS text[])) WITH ORDINALITY AS s(n, i)"),
+            {"n": self.names}).scalar()
+        self._set(self.values)
+        return self
+
+    def __exit__(self, error, *_):
+        if error is None:  # after an error the transaction is aborted and ends with its settings
+            self._set(list(self.previous))
 
 
 # -- zone edits ---------------------------------------------------------------------------------
@@ -225,52 +348,19 @@ WITH g AS (
 
 
 def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pairs: list[tuple[str, str]],
-              members_of: str | None = None) -> list:
+              members_of: str | None = None) -> _Rows:
     """The enterprises whose placement the edit can change, all found through the gist index:
     inside the symmetric difference of the old and new boundary; inside both the edited zone and a
     zone in ``pairs`` (their order flipped); with ``members_of`` (new kind or targets) everything
     inside the old or new boundary."""
     if old_wkb is None and new_wkb is None:
-        return []
+        return _Rows([], [], [], np.zeros(0), np.zeros(0), [], np.zeros(0, np.int64), [])
     # The planner cannot estimate ST_Subdivide's output and over-costs the join, which
     # switches on JIT compilation: ~0.2 s lost before the first row on a 1M-row table.
-    previous_jit = conn.execute(text("SELECT current_setting('jit')")).scalar()
-    conn.execute(text("SELECT set_config('jit', 'off', true)"))
-    # Through the driver's cursor: plain tuples, no row objects (tens of thousands of rows in a big edit).
-    sql = _CHANGED_AREA + f"SELECT {_ROW} FROM enterprises e JOIN parts p ON ST_Intersects(e.geom, p.piece)"
-    with conn.connection.driver_connection.cursor() as cur:
-        found = cur.execute(re.sub(r":(old|new|whole|others)\b", r"%(\1)s", sql),
-                            {"old": old_wkb, "new": new_wkb, "whole": members_of is not None,
-                             "others": sorted({b for _, b in pairs})}).fetchall()
-    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": previous_jit})
-    # A point on the seam of two pieces (or inside two searched areas) comes back twice.
-    return list({r[0]: r for r in found}.values())
-
-
-def _impact(rows: list, assignment: Assignment) -> dict:
-    entered: dict[str, list[str]] = {}
-    left: dict[str, list[str]] = {}
-    primary_changed = []
-    moves: dict[tuple, tuple] = {}  # (stored zones, group) -> (entered, left): a few hundred distinct
-    for row, g in zip(rows, assignment.group_of):
-        placement = assignment.placements[g]
-        key = (tuple(row[5] or ()), int(g))
-        move = moves.get(key)
-        if move is None:
-            before, after = set(key[0]), set(placement.zones)
-            move = moves[key] = (sorted(after - before), sorted(before - after))
-        for z in move[0]:
-            entered.setdefault(z, []).append(row[0])
-        for z in move[1]:
-            left.setdefault(z, []).append(row[0])
-        if row[6] != placement.primary:
-            primary_changed.append({"uscc": row[0], "name": row[1], "from": row[6], "to": placement.primary,
-                                    "reason": placement.reason})
-    for bucket in (entered, left):
-        for z in bucket:
-            bucket[z].sort()
-    primary_changed.sort(key=lambda c: c["uscc"])
-    return {"entered": entered, "left": left, "primary_changed": primary_changed}
+    with _planner(conn, jit="off"):
+        return _read(conn, _CHANGED_AREA, "enterprises e JOIN parts p ON ST_Intersects(e.geom, p.piece)",
+                     {"old": old_wkb, "new": new_wkb, "whole": members_of is not None,
+                      "others": sorted({b for _, b in pairs})})
 
 
 def _previous_kind_and_targets(conn: Connection, zone: ZoneInfo) -> tuple[str, tuple[str, ...]]:
@@ -322,8 +412,8 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
                 retargeted = after.id  # new targets or kind: every member may change primary
     rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs, members_of=retargeted)
     assignment = _assign(rows, zones)
-    impact = _impact(rows, assignment)
-    _write(conn, rows, assignment)
+    impact, changed = _compare(rows, assignment)
+    _write(conn, rows, assignment, changed)
     return impact
 
 
@@ -352,7 +442,7 @@ def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | No
         (after.kind, after.target_industries) != (current.kind, current.target_industries)
     rows = _affected(conn, old_wkb, new_geom_wkb, _flip_pairs(current, after, hypothetical),
                      members_of=zone_id if retargeted else None)
-    return _impact(rows, _assign(rows, hypothetical))
+    return _compare(rows, _assign(rows, hypothetical))[0]
 
 
 # -- consistency check --------------------------------------------------------------------------------
