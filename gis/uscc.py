@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["ALPHABET", "WEIGHTS", "check_character", "validate_uscc", "normalize_uscc", "make_uscc"]
+import numpy as np
+
+__all__ = ["ALPHABET", "WEIGHTS", "check_character", "validate_uscc", "uscc_problems", "normalize_uscc",
+           "make_uscc"]
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, Z, S, V
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -42,6 +45,30 @@ def validate_uscc(code) -> str | None:
     if code[17] != expected:
         return f"check character should be {expected!r}, found {code[17]!r}"
     return None
+
+
+# Byte -> character value, -1 for a byte outside the alphabet (vectorised check below).
+_BYTE_VALUE = np.full(256, -1, dtype=np.int64)
+_BYTE_VALUE[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(ALPHABET))
+_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def uscc_problems(codes) -> list[str | None]:
+    """``[validate_uscc(c) for c in codes]``, with the check characters of all well-formed codes
+    computed at once in numpy; only codes that fail are passed to validate_uscc for their reason."""
+    codes = list(codes)
+    out: list[str | None] = [None] * len(codes)
+    plain = [i for i, c in enumerate(codes) if type(c) is str and len(c) == 18 and c.isascii()]
+    slow = set(range(len(codes))).difference(plain) if len(plain) < len(codes) else ()
+    if plain:
+        raw = np.frombuffer("".join(codes[i] for i in plain).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        values = _BYTE_VALUE[raw]
+        check = (31 - (values[:, :17] @ np.asarray(WEIGHTS, dtype=np.int64)) % 31) % 31
+        good = (values >= 0).all(axis=1) & (_ALPHABET_BYTES[check] == raw[:, 17])
+        slow = sorted([*slow, *(plain[k] for k in np.flatnonzero(~good))])
+    for i in slow:
+        out[i] = validate_uscc(codes[i])
+    return out
 
 
 def normalize_uscc(code: str) -> str:

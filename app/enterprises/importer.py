@@ -24,7 +24,7 @@ from gis.enterprise_rows import (
     TownInfo,
     Validation,
     map_columns,
-    validate_rows,
+    validate_columns,
 )
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -75,10 +75,17 @@ def validate_file(conn: Connection, report: ImportReport, data: bytes, crs: str 
     headers = {canon: str(table.headers[i]) for canon, i in columns.items()}
     if table.format not in ("csv", "xlsx"):
         headers.update(lon="经度 (geometry)", lat="纬度 (geometry)")
-    rows = ((number, {canon: (values[i] if i < len(values) else None) for canon, i in columns.items()})
-            for number, values in table.rows)
+    numbers = [number for number, _ in table.rows]
+    width = len(table.headers)
+    if all(len(values) == width for _, values in table.rows):
+        cells = list(zip(*(values for _, values in table.rows))) or [()] * width
+        by_column = {canon: cells[i] for canon, i in columns.items()}
+    else:  # ragged rows: a short row's missing cells are empty
+        by_column = {canon: [values[i] if i < len(values) else None for _, values in table.rows]
+                     for canon, i in columns.items()}
     district, towns = load_places(conn)
-    validation = validate_rows(rows, report.source_crs, district, towns, headers=headers, progress=progress)
+    validation = validate_columns(numbers, by_column, report.source_crs, district, towns, headers=headers,
+                                  progress=progress)
     validation.rejections = sorted(table.broken + validation.rejections, key=lambda r: (r.row or 0))
     report.rows = len(table.rows) + len(table.broken)
     report.accepted = len(validation.records)

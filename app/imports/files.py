@@ -58,12 +58,19 @@ def read_table(data: bytes, filename: str) -> RawTable:
 # -- CSV ----------------------------------------------------------------------------------------
 def detect_encoding(data: bytes) -> str:
     """utf-8-sig / utf-8 / gb18030 when the whole file decodes, else the best guess."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """(the encoding detect_encoding names, the whole file decoded when it decodes without error)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        try:
+            return "utf-8-sig", data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return "utf-8-sig", None
     for encoding in CSV_ENCODINGS:
         try:
-            data.decode(encoding)
-            return encoding
+            return encoding, data.decode(encoding)
         except UnicodeDecodeError:
             pass
     # Some bytes are broken whatever we try: keep the encoding that reads the most lines,
@@ -83,33 +90,39 @@ def detect_encoding(data: bytes) -> str:
                 count += 1
         return count
 
-    return min(candidates, key=broken_lines)
+    return min(candidates, key=broken_lines), None
 
 
 def read_csv(data: bytes) -> RawTable:
-    encoding = detect_encoding(data)
-    lines = data.splitlines(keepends=True)
-    text_lines: list[str] = []
+    encoding, whole = _decode(data)
     bad_lines: dict[int, str] = {}
-    for number, line in enumerate(lines, start=1):
-        try:
-            text_lines.append(line.decode(encoding))
-        except UnicodeDecodeError as exc:
-            bad = line[exc.start:exc.start + 4].hex(" ")
-            bad_lines[number] = f"broken encoding: bytes {bad} are not valid {_label(encoding)} text"
-            text_lines.append(line.decode(encoding, errors="replace"))
-    if encoding == "utf-8-sig" and text_lines:
-        text_lines[0] = text_lines[0].lstrip("\ufeff")
-    reader = csv.reader(io.StringIO("".join(text_lines)))
+    # A file that decodes as a whole reads the same as line by line: neither UTF-8 nor GB18030 has a
+    # line-break byte inside a character. Only a UTF-8 BOM at the start of a later line differs
+    # (a line decoded on its own drops it), so such a file goes line by line.
+    if whole is not None and not (encoding == "utf-8-sig" and (b"\n\xef\xbb\xbf" in data or b"\r\xef\xbb\xbf" in data)):
+        text = whole.lstrip("\ufeff") if encoding == "utf-8-sig" else whole
+    else:
+        text_lines: list[str] = []
+        for number, line in enumerate(data.splitlines(keepends=True), start=1):
+            try:
+                text_lines.append(line.decode(encoding))
+            except UnicodeDecodeError as exc:
+                bad = line[exc.start:exc.start + 4].hex(" ")
+                bad_lines[number] = f"broken encoding: bytes {bad} are not valid {_label(encoding)} text"
+                text_lines.append(line.decode(encoding, errors="replace"))
+        if encoding == "utf-8-sig" and text_lines:
+            text_lines[0] = text_lines[0].lstrip("\ufeff")
+        text = "".join(text_lines)
+    reader = csv.reader(io.StringIO(text))
     headers: list | None = None
     rows: list[tuple[int, list]] = []
     broken: list[Rejection] = []
     start = 1
     for record in _records(reader):
         end = reader.line_num
-        spanned = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines]
+        spanned = [bad_lines[n] for n in range(start, end + 1) if n in bad_lines] if bad_lines else ()
         if headers is None:
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():  # every cell blank
                 start = end + 1
                 continue
             if spanned:
@@ -117,7 +130,7 @@ def read_csv(data: bytes) -> RawTable:
             headers = record
         elif spanned:
             broken.append(Rejection(start, "", "", spanned[0]))
-        elif any(cell.strip() for cell in record):
+        elif "".join(record).strip():
             rows.append((start, record))
         start = end + 1
     if headers is None:
