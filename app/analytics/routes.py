@@ -23,7 +23,7 @@ from app.core.db import reader
 from app.core.errors import bad_request
 from app.core.http import templates
 from app.core.params import choice, int_in, parse_query
-from app.core.store import district_geometry
+from app.core.store import district_geometry, zone_exists
 from gis import density, hexbin, hotspots, metrics
 from gis.crs import lonlat_to_measure
 from layers.registry import (
@@ -77,10 +77,16 @@ def _industry(raw: str) -> str:
 
 
 def _zone_id(raw: str) -> str:
-    # Whether the zone exists is checked against the database when the result is computed (_zone_filter).
+    # Whether the zone exists is checked against the database when the result is computed (_check_zone).
     if len(raw) > 100 or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in raw):
         raise ValueError("must be a zone id (letters, digits, '-', '_' or '.'), e.g. core, cluster-expo")
     return raw
+
+
+def _check_zone(conn, zone: str | None) -> None:
+    """A 400 naming the known zones when ``zone`` is given and no such zone exists (one index probe)."""
+    if zone is not None and not zone_exists(conn, zone):
+        raise bad_request(f"zone={zone!r}: no such zone; use one of {', '.join(data.zone_names(conn))}")
 
 
 def _zone_filter(conn, zone: str | None) -> dict | None:
@@ -89,7 +95,7 @@ def _zone_filter(conn, zone: str | None) -> dict | None:
         return None
     outline = data.zone_outline(conn, zone)
     if outline is None:
-        raise bad_request(f"zone={zone!r}: no such zone; use one of {', '.join(data.zone_names(conn))}")
+        _check_zone(conn, zone)  # raises: no such zone
     return outline
 
 
@@ -183,7 +189,7 @@ def _selected(entries: list[dict], industry: str, n_zone: int, district: dict, m
 
 def _zones(conn, params, show_output):
     zone = params["zone"]
-    _zone_filter(conn, zone)
+    _check_zone(conn, zone)
     zones = [z for z in data.zones_table(conn) if params["kind"] in (None, z["kind"])
              and zone in (None, z["id"], z["parent_zone"])]
     zone_tally, district_tally = data.tallies(conn)
@@ -238,7 +244,7 @@ def hex_classes(counts) -> tuple[hexbin.CountClasses, dict]:
 
 
 def _hexbins(conn, params, show_output):
-    _zone_filter(conn, params["zone"])
+    _check_zone(conn, params["zone"])
     pts = data.enterprise_points(conn, params["plan_industry"], params["zone"])
     bins = hexbin.bin_points(pts["lon"], pts["lat"], params["resolution"], pts["employees"],
                              pts["output"] if show_output else None)
@@ -409,7 +415,7 @@ TARGET_PARAMS = {"plan_industry": (_industry, None), "zone": (_zone_id, None)}
 
 def _targets(conn, params, show_output):
     zone = params["zone"]
-    _zone_filter(conn, zone)
+    _check_zone(conn, zone)
     # Targets are the district's: a share is always of the whole district's output, and with a zone the
     # figures are that zone's firms' contribution toward the district target.
     firms, output_wan = data.industry_totals(conn, zone)

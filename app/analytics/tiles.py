@@ -28,10 +28,10 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.analytics import store as data
 from app.analytics.routes import (
+    _check_zone,
     _enterprise_roles,
     _industry,
     _resolution,
-    _zone_filter,
     _zone_id,
     hex_classes,
 )
@@ -154,7 +154,7 @@ def hexbin_tilejson(request: Request, principal: Principal = Depends(current_pri
     resolutions = [params["resolution"]] if params["resolution"] is not None else [r["resolution"] for r in rule]
     classes = {}
     with request.app.state.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        _zone_filter(conn, params["zone"])
+        _check_zone(conn, params["zone"])
         version = data.versions(conn)["enterprises"]
         for res in resolutions:
             cells, _ = binnings.get_or_compute(
@@ -184,7 +184,7 @@ def hexbin_tile(z: str, x: str, y: str, request: Request, principal: Principal =
     engine = reader(request, principal)
     # One snapshot: the version that keys the cache and the rows binned under it.
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        _zone_filter(conn, zone)
+        _check_zone(conn, zone)
         version = data.versions(conn)["enterprises"]
         key = (resolution, industry, zone, show_output, zi, xi, yi, version)
         etag = etag_for("hexbins", *key)

@@ -149,6 +149,11 @@ def lock_layout(conn: Connection) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LAYOUT_LOCK_KEY})
 
 
+def zone_exists(conn: Connection, zone_id: str) -> bool:
+    """Whether a zone of this id exists now (one index probe: fit for a tile request's filter)."""
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM zones WHERE id = :id)"), {"id": zone_id}).scalar())
+
+
 def display_names(conn: Connection) -> dict[str, dict[str, tuple[str, str]]]:
     """{"towns"|"zones": {id: (name_zh, name_en)}}: what a page shows instead of a town code or zone id."""
     return {"towns": {c: (zh, en) for c, zh, en in conn.execute(text("SELECT code, name_zh, name_en FROM towns"))},

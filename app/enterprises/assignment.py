@@ -48,12 +48,13 @@ def _lock_enterprises(conn: Connection) -> None:
     conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
 
 
-# One 64-bit hash of a stored placement, the same expression for the enterprises' columns and for the
-# new placements, so unchanged rows are found without sending their zones and reasons over the wire.
-# A stale row whose hash equals its new placement's by chance (odds ~1e-19 per row against a few hundred
-# placements) would keep its old placement; `qingpu check assignments` (ST_Contains) would show it.
-_PLACEMENT_HASH = ("hashtextextended(array_to_string({zones}, E'\\x1f') || E'\\x1e' || coalesce({primary}, E'\\x1d') "
-                   "|| E'\\x1e' || coalesce({reason}, E'\\x1d'), 0)")
+# One 64-bit hash of a stored placement (zones, primary zone, reason) of the row or table aliased {p}: the
+# same expression for the enterprises' columns and for new placements in a table with those column names,
+# so unchanged rows are found, and distinct placements told apart, without sending every row's zones and
+# reason over the wire. A stale row whose hash equals its new placement's by chance (odds ~1e-19 per row
+# against a few hundred placements) would keep its old placement; `qingpu check assignments` shows it.
+_STORED_HASH = ("hashtextextended(coalesce({p}.primary_reason, E'\\x1d'), "
+                "hashtextextended(coalesce({p}.primary_zone, E'\\x1d'), hash_array_extended({p}.zones, 0)))")
 _POINT_FIELDS = [("t", TID), ("x", ">f8"), ("y", ">f8"), ("industry", ">i2"), ("stored", ">i8")]
 
 
@@ -78,10 +79,9 @@ def assign_all(conn: Connection) -> int:
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         buf = bytearray()
-        stored = _PLACEMENT_HASH.format(zones="zones", primary="primary_zone", reason="primary_reason")
         with cur.copy("COPY (SELECT ctid, ST_X(geom), ST_Y(geom), "
                       "CAST(COALESCE(array_position(CAST(%s AS text[]), plan_industry), 0) AS int2), "
-                      f"{stored} FROM enterprises) TO STDOUT (FORMAT binary)", (industry_ids,)) as copy:
+                      f"{_STORED_HASH.format(p='e')} FROM enterprises e) TO STDOUT (FORMAT binary)", (industry_ids,)) as copy:
             for block in copy:
                 buf += block
     points = read_rows(bytes(buf), _POINT_FIELDS)
@@ -100,8 +100,7 @@ def assign_all(conn: Connection) -> int:
             for g, p in enumerate(assignment.placements):
                 copy.write_row((g, list(p.zones), p.primary, p.reason))
     hashes = dict(conn.execute(text(
-        "SELECT g, " + _PLACEMENT_HASH.format(zones="zones", primary="primary_zone", reason="primary_reason")
-        + " FROM assign_groups")).all())
+        f"SELECT g, {_STORED_HASH.format(p='a')} FROM assign_groups a")).all())
     new_hash = np.array([hashes[g] for g in range(len(assignment.placements))], dtype=np.int64)
     group_of = np.asarray(assignment.group_of, dtype=np.int64)
     changed = np.flatnonzero(points["stored"].astype(np.int64) != new_hash[group_of])
@@ -157,12 +156,10 @@ class _Rows:
         return len(self.tids)
 
 
-# What a re-assignment reads of each row: its fields and a 64-bit hash of its stored placement. A big
-# edit reads tens of thousands of rows but only a few hundred distinct stored placements: parsing each
-# row's zone array and reason is what made the read cost more than the query. Each distinct placement is
-# then read once, from one row that holds it.
-_STORED_HASH = ("hashtextextended(coalesce({p}.primary_reason, E'\\x1d'), "
-                "hashtextextended(coalesce({p}.primary_zone, E'\\x1d'), hash_array_extended({p}.zones, 0)))")
+# What a re-assignment reads of each row: its fields and the hash of its stored placement. A big edit reads
+# tens of thousands of rows but only a few hundred distinct stored placements: parsing each row's zone
+# array and reason is what made the read cost more than the query. Each distinct placement is then read
+# once, from one row that holds it.
 _READ = ("SELECT CAST(e.ctid AS text), e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, "
          + _STORED_HASH.format(p="e") + " FROM {source}")
 # The same in one statement, each stored placement beside the rows: for a reader that does not hold the

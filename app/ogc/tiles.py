@@ -35,7 +35,7 @@ from app.core.db import reader
 from app.core.errors import bad_request, not_found
 from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
-from app.core.store import data_versions, display_names, points_version_key
+from app.core.store import data_versions, display_names, points_version_key, zone_exists
 from app.ogc.access import visible_layer, visible_layers
 from app.ogc.features import count_tile, layer_tile, point_coordinates
 from gis.point_grid import CELLS, PointGrid
@@ -140,9 +140,8 @@ def _zone_filter(request: Request, conn) -> str | None:
     raw = request.query_params.get("zone")
     if raw is None:
         return None
-    known = display_names(conn)["zones"]
-    if raw not in known:
-        raise bad_request(f"unknown zone {raw[:100]!r}; use one of {', '.join(sorted(known))}")
+    if not zone_exists(conn, raw):
+        raise bad_request(f"unknown zone {raw[:100]!r}; use one of {', '.join(sorted(display_names(conn)['zones']))}")
     return raw
 
 
