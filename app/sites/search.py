@@ -131,17 +131,34 @@ class NeighbourCounts:
 
 
 class _Neighbours:
-    """The firm counters of one set of industries (k-d trees and summed-area grids, built once) and, per
-    counter and radius, every count and bound already made, by site row of one copy of the facts: a
-    search for the same industry and radius measures only the sites no earlier search measured. Exact
-    either way; valid while neither the sites nor the enterprises' positions or industries change (the
-    key holds both stamps)."""
+    """The firm counters of one set of industries (k-d trees and summed-area grids) and, per counter and
+    radius, every count and bound already made, by site row of one copy of the facts: a search for the
+    same industry and radius measures only the sites no earlier search measured. Exact either way: a
+    count depends on the site's measuring point and on the firms, and the counters are those of the
+    enterprises' current positions and industries (see ``_Counters``)."""
 
     def __init__(self, counters: dict[str, FirmCounter], facts: "site_facts.SiteFacts"):
         self.counters, self.facts = counters, facts
         self._counts: dict[tuple, np.ndarray] = {}
         self._bounds: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
+
+    def carry(self, older: "_Neighbours", prev_rows: np.ndarray) -> None:
+        """Keep what ``older`` measured for the sites not written since (``prev_rows``: each row's row in
+        older's facts, -1 for a written site, whose point may have moved); measure the written ones anew."""
+        kept = prev_rows >= 0
+        fresh = np.flatnonzero(~kept)
+        with older._lock:
+            counts, bounds = dict(older._counts), dict(older._bounds)
+        for key, old in counts.items():
+            new = np.full(self.facts.n, np.nan)
+            new[kept] = old[prev_rows[kept]]
+            self._counts[key] = new
+        for (counter, radius), (lo, hi) in bounds.items():
+            new_lo, new_hi = np.empty(self.facts.n), np.empty(self.facts.n)
+            new_lo[kept], new_hi[kept] = lo[prev_rows[kept]], hi[prev_rows[kept]]
+            new_lo[fresh], new_hi[fresh] = self.counters[counter].bounds(self.facts.xy[fresh], radius)
+            self._bounds[(counter, radius)] = (new_lo, new_hi)
 
     def exact(self, counter: str, radius: float, rows: np.ndarray) -> np.ndarray:
         with self._lock:
@@ -167,26 +184,49 @@ class _Neighbours:
         return held[0][rows], held[1][rows]
 
 
-# Keyed on the database, the stamps of the sites and of the enterprises' positions and plan industries,
-# and the industries counted; a new stamp is a new key and the old entries age out.
+class _Counters:
+    """The firm counters of one set of industries as of one stamp of the enterprises' positions and plan
+    industries, and the per-site store of the newest copy of the site facts searched with them. After a
+    write to the sites the next copy's store starts from the previous one's (``_Neighbours.carry``), so a
+    one-site edit costs that site's counts, not every candidate's."""
+
+    def __init__(self, counters: dict[str, FirmCounter]):
+        self.counters = counters
+        self._latest: _Neighbours | None = None
+        self._lock = threading.Lock()
+
+    def store_for(self, facts: "site_facts.SiteFacts") -> _Neighbours:
+        with self._lock:
+            held = self._latest
+            if held is not None and held.facts is facts:
+                return held
+            store = _Neighbours(self.counters, facts)
+            if held is not None and facts.prev_rows is not None and facts.prev_stamp == held.facts.stamp:
+                store.carry(held, facts.prev_rows)
+            self._latest = store  # a search still running on the older copy keeps its own store
+            return store
+
+
+# Keyed on the database, the stamp of the enterprises' positions and plan industries, and the industries
+# counted; a new stamp is a new key and the old entries age out.
 _NEIGHBOURS = LruCache(max_entries=16)
 
 
 def _neighbours(conn, facts, family, up_f: set, down_f: set) -> _Neighbours:
     where = conn.engine.url.render_as_string(hide_password=True)
     sets = (tuple(sorted(family)), tuple(sorted(up_f)), tuple(sorted(down_f)))
-    held = _NEIGHBOURS.get((where, facts.stamp, q.points_stamp(conn), sets))
+    held = _NEIGHBOURS.get((where, q.points_stamp(conn), sets))
     if held is not None:
-        return held
+        return held.store_for(facts)
     stamp, kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
 
     def counter(ids) -> FirmCounter:
         return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
 
-    built = _Neighbours({"same_industry": counter(family), "chain": counter(up_f | down_f),
-                         "upstream": counter(up_f), "downstream": counter(down_f)}, facts)
-    _NEIGHBOURS.put((where, facts.stamp, stamp, sets), built)
-    return built
+    built = _Counters({"same_industry": counter(family), "chain": counter(up_f | down_f),
+                       "upstream": counter(up_f), "downstream": counter(down_f)})
+    _NEIGHBOURS.put((where, stamp, sets), built)
+    return (_NEIGHBOURS.get((where, stamp, sets)) or built).store_for(facts)
 
 
 def clear_caches() -> None:

@@ -122,23 +122,51 @@ def facts_stamp(conn: Connection) -> tuple:
     return data_stamp(conn, SITE_FACTS_KEY)
 
 
+_FACT_COLUMNS = ("id", "building", "availability", "land_use", "area_m2", "price", "station_m", "highway_m",
+                 "corridor_m", "x", "y", "zones")
+_FACT_AGGREGATES = """array_agg(id), array_agg(kind = 'building'), array_agg(availability),
+  array_agg(land_use), array_agg(area_m2), array_agg(coalesce(price, 'NaN')),
+  array_agg(coalesce(station_m, 'NaN')), array_agg(coalesce(highway_m, 'NaN')),
+  array_agg(coalesce(corridor_m, 'NaN')), array_agg(coalesce(x, 'NaN')), array_agg(coalesce(y, 'NaN')),
+  array_agg(array_to_string(zones, ','))"""
+
+
+def _fact_columns(values) -> dict:
+    return {k: (v if v is not None else []) for k, v in zip(_FACT_COLUMNS, values)}
+
+
 def site_facts(conn: Connection) -> tuple[tuple, dict]:
     """(stamp, columns) of every site, in one statement so that the stamp and the rows agree: what the
     hard constraints and the scoring read. One scan, every column aggregated from the same stream of rows
-    (sorted by id in code-point order, which ``SiteFacts`` checks rather than trusts); a site's zones as
+    (in no particular order: ``SiteFacts`` sorts them by id unless they come sorted); a site's zones as
     one comma-joined text (zone ids are ``[a-z0-9_-]``)."""
     row = _one_binary(conn, f"""
-        SELECT {_STAMP_SQL}, array_agg(id), array_agg(kind = 'building'), array_agg(availability),
-          array_agg(land_use), array_agg(area_m2), array_agg(coalesce(price, 'NaN')),
-          array_agg(coalesce(station_m, 'NaN')), array_agg(coalesce(highway_m, 'NaN')),
-          array_agg(coalesce(corridor_m, 'NaN')), array_agg(coalesce(x, 'NaN')), array_agg(coalesce(y, 'NaN')),
-          array_agg(array_to_string(zones, ','))
+        SELECT {_STAMP_SQL}, {_FACT_AGGREGATES}
         FROM (SELECT id, kind, availability, land_use, area_m2, price, station_m, highway_m, corridor_m, x, y, zones
               FROM sites) s""", {"c": SITE_FACTS_KEY})
-    stamp = (int(row[0] or 0), row[1])
-    names = ("id", "building", "availability", "land_use", "area_m2", "price", "station_m", "highway_m",
-             "corridor_m", "x", "y", "zones")
-    return stamp, {k: (v if v is not None else []) for k, v in zip(names, row[2:])}
+    return (int(row[0] or 0), row[1]), _fact_columns(row[2:])
+
+
+def site_fact_changes(conn: Connection, since: tuple, limit: int) -> tuple[tuple, list[str], dict] | None:
+    """What changed in the sites after the version ``since`` = (version, changed_at): (the stamp now, the
+    ids written since, the columns of those of them that still exist), in one statement so that the three
+    agree. None when a full read is needed instead: the log no longer holds ``since`` (pruned, or another
+    database), a write since was logged as everything (a bulk write or TRUNCATE, migration 0013), or more
+    than ``limit`` sites changed."""
+    version, changed_at = since
+    row = _one_binary(conn, f"""
+        WITH log AS (SELECT everything, ids FROM site_fact_log WHERE version > :v),
+        written AS (SELECT DISTINCT unnest(ids) AS id FROM log),
+        verdict AS (SELECT EXISTS (SELECT 1 FROM site_fact_log WHERE version = :v AND changed_at = :at)
+                      AND NOT EXISTS (SELECT 1 FROM log WHERE everything)
+                      AND (SELECT count(*) FROM written) <= :limit AS ok)
+        SELECT {_STAMP_SQL}, (SELECT ok FROM verdict), (SELECT array_agg(id) FROM written), {_FACT_AGGREGATES}
+        FROM (SELECT id, kind, availability, land_use, area_m2, price, station_m, highway_m, corridor_m, x, y, zones
+              FROM sites WHERE id IN (SELECT id FROM written) AND (SELECT ok FROM verdict)) s""",
+                      {"c": SITE_FACTS_KEY, "v": version, "at": changed_at, "limit": limit})
+    if not row[2]:
+        return None
+    return (int(row[0] or 0), row[1]), list(row[3] or []), _fact_columns(row[4:])
 
 
 def sites_intersecting(conn: Connection, geom_wkb: bytes) -> list[str]:

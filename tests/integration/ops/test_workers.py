@@ -149,3 +149,67 @@ def test_caches_stay_exact_across_two_workers(two_workers, client, engine):
                                 {**planner, "If-Match": f'"zone-{ZONE}-v{old["version"] + 1}"'})
         conn.close()
         assert status == 200
+
+
+def _search_on_one_worker(port: int, headers: dict, body: dict) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        _, health, _ = _request(conn, "GET", "/health")
+        status, answer, _ = _request(conn, "POST", "/sites/search", body, headers)
+        assert status == 200, answer
+    finally:
+        conn.close()
+    answer.pop("elapsed_ms")
+    answer.pop("refreshed_sites")
+    return health["process"], answer
+
+
+def _searches_from_both(port: int, headers: dict, body: dict, each: int, timeout: float = 90) -> list[dict]:
+    answers: dict[int, list] = {}
+    deadline = time.monotonic() + timeout
+    with ThreadPoolExecutor(4) as pool:
+        while len(answers) < 2 or min(len(v) for v in answers.values()) < each:
+            for pid, answer in pool.map(lambda _: _search_on_one_worker(port, headers, body), range(4)):
+                answers.setdefault(pid, []).append(answer)
+            if time.monotonic() > deadline:
+                pytest.fail(f"searches per worker process: { {p: len(v) for p, v in answers.items()} }")
+    return [a for v in answers.values() for a in v]
+
+
+def test_site_searches_stay_exact_across_two_workers(two_workers, client, engine):
+    """Both workers hold the site facts and neighbour counts; a site is edited and moved in plain SQL; every
+    later search through either worker (each catching up from the write log) equals a search by a process
+    that forgot everything and read every site afresh."""
+    from sqlalchemy import text
+
+    from app.sites.importer import load_demo_sites
+    from app.sites.search import clear_caches
+
+    port = two_workers
+    load_demo_sites(engine, count=150, seed=23)
+    add_user(engine, "workers-investor", "investment", PASSWORD)
+    token = client.post("/auth/token", data={"username": "workers-investor", "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    body = {"profile": {"industry": "newmat"}, "limit": 200, "sensitivity": False}
+
+    def fresh() -> dict:
+        clear_caches()
+        res = client.post("/sites/search", json=body, headers=headers)
+        assert res.status_code == 200, res.text
+        return {k: v for k, v in res.json().items() if k not in ("elapsed_ms", "refreshed_sites")}
+
+    try:
+        before = _searches_from_both(port, headers, body, 2)
+        assert all(a == before[0] for a in before) and before[0]["count"] > 20
+        site = before[0]["results"][0]["id"]
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE sites SET price = 0.5, geom = ST_Translate(geom, 0.02, 0.01) WHERE id = :i"),
+                         {"i": site})
+        truth = fresh()
+        assert truth != before[0]
+        assert next(r for r in truth["results"] if r["id"] == site)["price"] == 0.5
+        for answer in _searches_from_both(port, headers, body, 3):
+            assert answer == truth
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sites WHERE synthetic"))
