@@ -184,10 +184,16 @@ def _year(value) -> int:
 # the row-by-row validator this replaced. A column function returns (the cleaned values, {row index: reason}).
 _MISS = object()
 _PLAIN_NUMBERS = re.compile(r"[0-9.\-]*")
+_BLANKS = re.compile(r"\s")  # what str.split() splits on, for ASCII text
 
 
 def _per_distinct(rule: Callable, cells: Sequence) -> tuple[list, dict[int, str]]:
     """rule(cell) -> (value, reason or None) for every cell, computed once per distinct text."""
+    if all(type(cell) is str for cell in cells):  # as read from a CSV: one dictionary look-up per cell
+        results = {cell: rule(cell) for cell in set(cells)}
+        values = list(map({cell: r[0] for cell, r in results.items()}.__getitem__, cells))
+        bad = {cell: r[1] for cell, r in results.items() if r[1] is not None}
+        return values, ({i: bad[cell] for i, cell in enumerate(cells) if cell in bad} if bad else {})
     seen: dict = {}
     values, reasons = [], {}
     for i, cell in enumerate(cells):
@@ -215,7 +221,10 @@ def _plain_numbers(cells: Sequence) -> np.ndarray | None:
     try:
         if not _PLAIN_NUMBERS.fullmatch("".join(cells)):
             return None
-        numbers = np.array([float(c) if c else math.nan for c in cells], dtype=float)
+        if "" in cells:
+            numbers = np.array([float(c) if c else math.nan for c in cells], dtype=float)
+        else:
+            numbers = np.array(list(map(float, cells)), dtype=float)
     except (TypeError, ValueError):  # a cell that is not text, or not a number ("1-2", "-")
         return None
     return numbers if len(numbers) and not np.isinf(numbers).any() else None
@@ -228,7 +237,11 @@ def _name_cell(raw):
 def _name_cells(cells: Sequence) -> tuple[list, dict[int, str]]:
     if not all(type(c) is str for c in cells):
         return _each(_name_cell, cells)
-    # _text of a text cell is its NFKC form, stripped; blank when it strips to nothing
+    # _text of a text cell is its NFKC form, stripped; blank when it strips to nothing. A line break is
+    # stable under NFKC, so the joined column is normalised exactly when every cell is.
+    if unicodedata.is_normalized("NFKC", "\n".join(cells)):
+        names = [c.strip() or None for c in cells]
+        return names, {i: "企业名称 is empty" for i, name in enumerate(names) if name is None}
     names = [unicodedata.normalize("NFKC", c).strip() if c.strip() else None for c in cells]
     return names, {i: "企业名称 is empty" for i, name in enumerate(names) if name is None}
 
@@ -245,7 +258,12 @@ def _uscc_cell(raw):
 def _uscc_cells(cells: Sequence) -> tuple[list, dict[int, str]]:
     """The normalised codes (kept when invalid, as the duplicate check skips them anyway), and the reasons."""
     # An ASCII text cell: NFKC changes nothing, so normalize_uscc(_text(c)) is c without blanks, upper case.
-    codes = ["".join(c.split()).upper() if type(c) is str and c.isascii() else None for c in cells]
+    joined = "".join(cells) if all(type(c) is str for c in cells) else None
+    if joined is not None and joined.isascii() and not _BLANKS.search(joined) and joined == joined.upper() \
+            and "" not in cells:
+        codes = list(cells)  # what the line below gives for every cell, checked for the column at once
+    else:
+        codes = ["".join(c.split()).upper() if type(c) is str and c.isascii() else None for c in cells]
     reasons: dict[int, str] = {}
     for i in [i for i, code in enumerate(codes) if not code]:  # not ASCII text, or blank
         codes[i], reason = _uscc_cell(cells[i])

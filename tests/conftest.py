@@ -174,13 +174,18 @@ def admin_auth(client, engine) -> dict:
 @pytest.fixture(scope="session")
 def other_database_url(database_url) -> str:
     """A second, separate database on the same server with the migrations applied (and no users)."""
+    return sibling_database(database_url, "other")
+
+
+def sibling_database(database_url: str, suffix: str) -> str:
+    """A fresh database named after the test database plus ``suffix``, with the migrations applied."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from app.core.migrate import upgrade
 
     url = make_url(database_url)
-    name = f"{url.database}_other"
+    name = f"{url.database}_{suffix}"
     if not os.environ.get("TEST_DATABASE_URL"):
         other = _fresh_local_database(name)
     else:  # another server: its role must be allowed to create databases and PostGIS

@@ -23,7 +23,7 @@ from gis.assign import Assignment, ZoneInfo, assign_points, order_flips
 from gis.crs import area_km2
 
 __all__ = ["load_zones", "assign_all", "reassign_changed_area", "preview_zone_change",
-           "reassign_zone_members", "reassign_usccs", "place_points", "check_assignments"]
+           "reassign_zone_members", "reassign_usccs", "place_points", "check_assignments", "lock_enterprises"]
 
 
 def load_zones(conn: Connection) -> list[ZoneInfo]:
@@ -46,6 +46,9 @@ def _lock_enterprises(conn: Connection) -> None:
     re-assignment are then the rows written, at the same addresses. Taken after the layout lock,
     the order every writer of assignments uses."""
     conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
+
+
+lock_enterprises = _lock_enterprises  # for the import's writer (app.enterprises.store)
 
 
 # One 64-bit hash of a stored placement (zones, primary zone, reason) of the row or table aliased {p}: the

@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from app.core.errors import MissingLayout
-from app.core.store import bump_version, district_geometry, town_rows
-from app.enterprises.assignment import place_points, reassign_usccs
+from app.core.gc_pause import gc_paused
+from app.core.store import district_geometry, lock_layout, town_rows
+from app.enterprises.store import write_enterprises
 from app.imports.files import ImportFileError, RawTable, read_table
 from app.imports.report import ImportReport, describe_rejection, run_import
 from gis.crs import SOURCE_SYSTEMS
@@ -76,9 +77,10 @@ def validate_file(conn: Connection, report: ImportReport, data: bytes, crs: str 
     if table.format not in ("csv", "xlsx"):
         headers.update(lon="经度 (geometry)", lat="纬度 (geometry)")
     numbers = [number for number, _ in table.rows]
+    rows = [values for _, values in table.rows]
     width = len(table.headers)
-    if all(len(values) == width for _, values in table.rows):
-        cells = list(zip(*(values for _, values in table.rows))) or [()] * width
+    if set(map(len, rows)) <= {width}:
+        cells = list(zip(*rows)) or [()] * width
         by_column = {canon: cells[i] for canon, i in columns.items()}
     else:  # ragged rows: a short row's missing cells are empty
         by_column = {canon: [values[i] if i < len(values) else None for _, values in table.rows]
@@ -104,6 +106,9 @@ def import_enterprises(engine: Engine, data: bytes, filename: str, crs: str | No
         return None if validation is None else validation.records
 
     def write(conn: Connection, records: list[EnterpriseRow], report: ImportReport) -> tuple[int, int]:
+        # The layout lock before the batch row: a bulk load re-adds the foreign key to import_batches,
+        # and a second import must not hold that table while it waits for this one.
+        lock_layout(conn)
         report.batch_id = conn.execute(text(
             "INSERT INTO import_batches (file_name, format, encoding, source_crs, rows_total, rows_rejected, "
             "inserted, updated, partial, imported_by) VALUES (:f, :fmt, :enc, :crs, :n, :rej, 0, 0, :p, :by) "
@@ -115,64 +120,9 @@ def import_enterprises(engine: Engine, data: bytes, filename: str, crs: str | No
                      {"i": inserted, "u": updated, "id": report.batch_id})
         return inserted, updated
 
-    return run_import(engine, ImportReport(file=Path(filename).name, what="enterprises"), validate, write,
-                      dry_run=dry_run, partial=partial)
-
-
-_COLUMNS = ("uscc", "name", "industry_code", "plan_industry", "employees", "output_value", "established", "address",
-            "town", "precision", "source_crs", "synthetic", "note", "zones", "primary_zone", "primary_reason",
-            "lon", "lat")
-
-
-def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: int | None = None,
-                      synthetic: bool = False, notes: list[str | None] | None = None,
-                      overwrite_real: bool = True) -> tuple[int, int]:
-    """Upsert records by credit code with their zones; returns (inserted, updated).
-
-    An empty cell never erases a stored value, and a town-precision row keeps a stored, more
-    precise location. With ``overwrite_real`` false (demo data) existing non-synthetic
-    enterprises are left as they are.
-    """
-    if not records:
-        return 0, 0
-    placements = place_points(conn, [r.lon for r in records], [r.lat for r in records],
-                              [r.plan_industry for r in records])
-    conn.execute(text("DROP TABLE IF EXISTS pg_temp.enterprise_import; CREATE TEMP TABLE enterprise_import ("
-                      "uscc text, name text, industry_code text, plan_industry text, employees integer, "
-                      "output_value double precision, established integer, address text, town text, precision text, "
-                      "source_crs text, synthetic boolean, note text, zones text, primary_zone text, "
-                      "primary_reason text, lon double precision, lat double precision) ON COMMIT DROP"))
-    raw = conn.connection.driver_connection
-    notes = notes or [None] * len(records)
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY enterprise_import ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            for r, p, note in zip(records, placements, notes):
-                copy.write_row((r.uscc, r.name, r.industry_code, r.plan_industry, r.employees, r.output_value,
-                                r.established, r.address, r.town, r.precision, r.source_crs, synthetic, note,
-                                ",".join(p.zones), p.primary, p.reason, r.lon, r.lat))
-    keep_location = "EXCLUDED.precision = 'town' AND enterprises.precision <> 'town'"
-    located = ("geom", "precision", "source_crs", "town", "zones", "primary_zone", "primary_reason")
-    sets = ["name", "industry_code", "plan_industry", "synthetic", "note", "batch_id"]
-    assignments = [f"{c} = EXCLUDED.{c}" for c in sets]
-    assignments += [f"{c} = COALESCE(EXCLUDED.{c}, enterprises.{c})"
-                    for c in ("employees", "output_value", "established", "address")]
-    assignments += [f"{c} = CASE WHEN {keep_location} THEN enterprises.{c} ELSE EXCLUDED.{c} END" for c in located]
-    guard = "" if overwrite_real else " WHERE enterprises.synthetic"
-    rows = conn.execute(text(
-        "INSERT INTO enterprises (uscc, name, industry_code, plan_industry, employees, output_value, established, "
-        "address, town, precision, source_crs, synthetic, note, zones, primary_zone, primary_reason, geom, batch_id) "
-        "SELECT uscc, name, industry_code, plan_industry, employees, output_value, established, address, town, "
-        "precision, source_crs, synthetic, note, string_to_array(zones, ','), primary_zone, primary_reason, "
-        "ST_SetSRID(ST_MakePoint(lon, lat), 4326), :batch FROM enterprise_import "
-        f"ON CONFLICT (uscc) DO UPDATE SET {', '.join(assignments)}, updated_at = now(){guard} "
-        f"RETURNING xmax = 0 AS inserted, uscc, precision"), {"batch": batch_id}).all()
-    inserted = sum(1 for r in rows if r[0])
-    town_only = {r.uscc for r in records if r.precision == "town"}
-    kept_location = [r[1] for r in rows if not r[0] and r[1] in town_only and r[2] != "town"]
-    if kept_location:  # the stored point stays, but a new industry may change the primary zone
-        reassign_usccs(conn, kept_location)
-    bump_version(conn, "enterprises")
-    return inserted, len(rows) - inserted
+    with gc_paused():
+        return run_import(engine, ImportReport(file=Path(filename).name, what="enterprises"), validate, write,
+                          dry_run=dry_run, partial=partial)
 
 
 __all__ = ["ImportReport", "import_enterprises", "validate_file", "write_enterprises", "load_places",

@@ -114,6 +114,14 @@ def read_csv(data: bytes) -> RawTable:
             text_lines[0] = text_lines[0].lstrip("\ufeff")
         text = "".join(text_lines)
     reader = csv.reader(io.StringIO(text))
+    if not bad_lines:
+        try:
+            records = list(reader)
+        except csv.Error as exc:
+            raise ImportFileError(f"not a readable CSV file (line {reader.line_num}: {exc})") from None
+        if reader.line_num == len(records):  # no record spans lines: record k is line k + 1
+            return _table_of_lines(records, encoding)
+        reader = csv.reader(io.StringIO(text))
     headers: list | None = None
     rows: list[tuple[int, list]] = []
     broken: list[Rejection] = []
@@ -136,6 +144,18 @@ def read_csv(data: bytes) -> RawTable:
     if headers is None:
         raise ImportFileError("the file has no header row")
     return RawTable("csv", headers, rows, encoding=_label(encoding), broken=broken)
+
+
+def _table_of_lines(records: list[list[str]], encoding: str) -> RawTable:
+    """The table of records that are each one line of the file: the first non-blank one is the header."""
+    for start, record in enumerate(records):
+        if "".join(record).strip():
+            break
+    else:
+        raise ImportFileError("the file has no header row")
+    rows = [(number, record) for number, record in enumerate(records[start + 1:], start=start + 2)
+            if record and (record[0].strip() or "".join(record).strip())]
+    return RawTable("csv", records[start], rows, encoding=_label(encoding))
 
 
 def _records(reader):
