@@ -66,6 +66,25 @@ class PointGrid:
             levels_c.append(counts)
         return cls(max_zoom, levels_k[::-1], levels_c[::-1])
 
+    def updated(self, lon: np.ndarray, lat: np.ndarray, delta: np.ndarray) -> "PointGrid":
+        """A new pyramid with ``delta`` (+1 a point added, -1 removed) applied at each position: the same
+        as building it again from the changed set of points, in time proportional to the cells touched
+        plus one copy of each level. This one is left as it was (other threads may be reading it)."""
+        if len(delta) == 0:
+            return self
+        bits = self.max_zoom + CELL_BITS
+        x, y = mercator_unit(np.asarray(lon, float), np.asarray(lat, float))
+        finest = morton(np.floor(x * (1 << bits)).astype(np.uint64), np.floor(y * (1 << bits)).astype(np.uint64))
+        order = np.argsort(finest, kind="stable")
+        keys, counts = _collapse(finest[order], np.asarray(delta, dtype=np.int64)[order])
+        levels_k, levels_c = [], []
+        for level in range(self.max_zoom, -1, -1):  # finest first, as the keys are
+            levels_k_, levels_c_ = _merge(self.keys[level], self.counts[level], keys, counts)
+            levels_k.append(levels_k_)
+            levels_c.append(levels_c_)
+            keys, counts = _collapse(keys >> np.uint64(2), counts)
+        return PointGrid(self.max_zoom, levels_k[::-1], levels_c[::-1])
+
     def tile(self, z: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cells of tile z/x/y: column and row (0..CELLS-1, rows from the top) and point counts."""
         keys, counts = self.keys[z], self.counts[z]
@@ -85,3 +104,23 @@ def _collapse(sorted_keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, 
         return sorted_keys, counts
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     return sorted_keys[starts], np.add.reduceat(counts, starts)
+
+
+def _merge(keys: np.ndarray, counts: np.ndarray, add_keys: np.ndarray, add_counts: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted cells with signed count changes added (both sorted by key); cells left at zero go."""
+    at = np.searchsorted(keys, add_keys)
+    known = at < len(keys)
+    known[known] = keys[at[known]] == add_keys[known]
+    counts = counts.copy()
+    np.add.at(counts, at[known], add_counts[known])
+    fresh = ~known
+    if fresh.any():
+        if np.any(add_counts[fresh] < 0):
+            raise ValueError("a point removed from a cell that holds none")
+        keys = np.insert(keys, at[fresh], add_keys[fresh])
+        counts = np.insert(counts, at[fresh], add_counts[fresh])
+    if np.any(counts < 0):
+        raise ValueError("a point removed from a cell that holds none")
+    kept = counts > 0
+    return (keys, counts) if kept.all() else (keys[kept], counts[kept])

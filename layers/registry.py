@@ -62,6 +62,9 @@ class Layer:
     query_params: tuple[str, ...] = ()
     # Items carry ETag "<prefix><id>-v<version>" (drafts; the live zones have their own in app.zones).
     etag_prefix: str | None = None
+    # Point layers whose table logs its moved points in point_changes (migration 0014): their low-zoom
+    # pyramid is updated in place after an edit instead of being built again.
+    points_logged: bool = False
 
     @property
     def title(self) -> str:
@@ -286,7 +289,7 @@ register(Layer(
      Field("source_crs", "string", "原坐标系"), Field("synthetic", "boolean", "示例数据"),
      Field("address", "string", "地址", queryable=False), Field("note", "string", "说明", queryable=False)),
     id_column="uscc", order_by="t.uscc", label_zh="name", label_en="name",
-    style={**ENTERPRISE_STYLE, "cluster": True},
+    style={**ENTERPRISE_STYLE, "cluster": True}, points_logged=True,
     tile_fields=("name", "industry_code", "plan_industry", "primary_zone", "employees", "output_value")))
 
 register(Layer(

@@ -255,6 +255,32 @@ def point_coordinates(conn: Connection, layer: Layer, version_key: str, industri
     return int(row.version or 0), np.asarray(row.lon or [], dtype=float), np.asarray(row.lat or [], dtype=float)
 
 
+# More changes than this since a process's pyramid and it reads the points again (a big import).
+MAX_LOGGED_CHANGES = 50_000
+
+
+def point_changes_since(conn: Connection, layer: Layer, version_key: str, held: int,
+                        industries: tuple[str, ...] | None = None):
+    """(current version, lon, lat, delta) of the points that changed in ``layer`` after version ``held``
+    (-1 where a point was, +1 where it is; migration 0014), optionally of these plan industries; None when
+    any version since is not fully logged (too big a statement, a TRUNCATE, older than the log) or the
+    changes are too many: then the caller reads every point again. One statement: the version and the
+    changes agree."""
+    rows = conn.execute(text(
+        f"SELECT v.current, c.version, c.delta, c.lon, c.lat, c.plan_industry "
+        f"FROM (SELECT {data_version_sql('c')} AS current) v "
+        "LEFT JOIN point_changes c ON c.collection = :c AND c.version > :held AND c.version <= v.current "
+        f"ORDER BY c.version LIMIT {MAX_LOGGED_CHANGES + 1}"), {"c": version_key, "held": held}).all()
+    current = int(rows[0][0] or 0) if rows else 0
+    if len(rows) > MAX_LOGGED_CHANGES or current < held:
+        return None
+    if {r[1] for r in rows if r[2] == 0} != set(range(held + 1, current + 1)):
+        return None
+    moved = [r for r in rows if r[2] and (industries is None or r[5] in industries)]
+    return (current, np.array([r[3] for r in moved], dtype=float), np.array([r[4] for r in moved], dtype=float),
+            np.array([r[2] for r in moved], dtype=np.int64))
+
+
 def count_tile(conn: Connection, layer: Layer, xs: list[int], ys: list[int], counts: list[int], extent: int) -> bytes:
     """An MVT of point counts at tile pixel positions (the aggregated view of a point layer)."""
     mvt = conn.execute(text(

@@ -17,7 +17,9 @@ once per data version from one snapshot, so such a tile is a binary search plus 
 version (`<layer>:points`, bumped by a database trigger only when positions or plan industries may
 have changed; migration 0011), not on the layer's version: a zone edit rewrites assignments only, so
 after it every process keeps its pyramid and its low-zoom tiles, and the first such tile costs what a
-warm one does.
+warm one does. When points do move (an import, a corrected address), the enterprises' triggers log
+what moved (migration 0014) and each process adjusts its pyramid's counts from the log instead of
+reading every point again; it rebuilds only when a version is not fully logged (a big import).
 
 Filters: `plan_industry=` (an industry with its children) and `zone=` (points whose `zones` hold it, as
 the items' `zones IN (…)`) apply to the layers that carry those fields. A zone-filtered pyramid keys on
@@ -37,7 +39,7 @@ from app.core.http import base_url, etag_for, not_modified
 from app.core.params import check_params
 from app.core.store import data_versions, display_names, points_version_key, zone_exists
 from app.ogc.access import visible_layer, visible_layers
-from app.ogc.features import count_tile, layer_tile, point_coordinates
+from app.ogc.features import count_tile, layer_tile, point_changes_since, point_coordinates
 from gis.point_grid import CELLS, PointGrid
 from layers.registry import Layer
 from plan.industries import PLAN_INDUSTRY_BY_ID
@@ -69,11 +71,14 @@ def app_caches(app) -> tuple[LruCache, "GridStore"]:
 
 
 class GridStore:
-    """The point-count pyramid of each point layer, rebuilt when the layer's data version changes."""
+    """The point-count pyramid of each point layer, kept at the layer's points version: updated in place
+    from the logged changes since (layers with ``points_logged``), else built again from every point."""
 
     def __init__(self):
         self._grids: dict[str, tuple[int, PointGrid]] = {}
         self._lock = threading.Lock()
+        self.builds = 0  # pyramids built from every point, and updated from the change log (for tests)
+        self.updates = 0
 
     def get(self, conn, layer: Layer, version: int, industries: tuple[str, ...] | None = None,
             zone: str | None = None) -> tuple[int, PointGrid]:
@@ -85,9 +90,22 @@ class GridStore:
             held = self._grids.get(key)
             if held and held[0] >= version:
                 return held
+            if held and zone is None and layer.points_logged:
+                changes = point_changes_since(conn, layer, _grid_version_key(layer, zone), held[0], industries)
+                if changes is not None and changes[0] >= version:
+                    current, lon, lat, delta = changes
+                    try:
+                        held = (current, held[1].updated(lon, lat, delta))
+                    except ValueError:  # the log and the pyramid disagree: trust the table
+                        held = None
+                    if held is not None:
+                        self._grids[key] = held
+                        self.updates += 1
+                        return held
             built, lon, lat = point_coordinates(conn, layer, _grid_version_key(layer, zone), industries, zone)
             held = (built, PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1))
             self._grids[key] = held
+            self.builds += 1
             return held
 
 

@@ -275,9 +275,94 @@ def test_every_point_layer_table_bumps_its_points_version(engine):
     """The low-zoom tiles of every Point layer trust `<layer>:points`: its table must carry the trigger."""
     from layers.registry import LAYERS
 
-    with engine.connect() as conn:
-        triggered = set(conn.execute(text(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'bump_points_version'")).scalars())
+    with engine.connect() as conn:  # tgtype bits: 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE
+        events = dict(conn.execute(text(
+            "SELECT c.relname, bit_or(t.tgtype::int & 60) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname IN ('bump_points_version', 'log_points_inserted', "
+            "'log_points_deleted', 'log_points_updated') AND t.tgtype::int & 1 = 0 GROUP BY c.relname")).all())
     points = {layer.table for layer in LAYERS.values() if layer.geometry_type == "Point"}
-    assert points and points <= triggered
+    assert points and all(events.get(table) == 60 for table in points), events
+
+
+def _district_count(client, query=""):
+    """Points counted in the zoom-6 tile that holds the whole district (118.1–123.8° E)."""
+    z, x, y = tile_of(121.1, 31.1, 6)
+    features = decode(client.get(f"/collections/enterprises/tiles/WebMercatorQuad/{z}/{x}/{y}{query}"))
+    return sum(f["properties"]["point_count"] for f in features.get("enterprises", {}).get("features", []))
+
+
+def _fresh_pyramid(engine, industries=None):
+    from app.core.store import points_version_key
+    from app.ogc.features import point_coordinates
+    from app.ogc.tiles import POINT_DETAIL_ZOOM
+    from gis.point_grid import PointGrid
+    from layers.registry import LAYERS
+
+    with engine.connect() as conn:
+        _, lon, lat = point_coordinates(conn, LAYERS["enterprises"], points_version_key("enterprises"), industries)
+    return PointGrid.build(lon, lat, POINT_DETAIL_ZOOM - 1)
+
+
+def test_moved_added_and_removed_enterprises_update_the_pyramids_in_place(client, engine):
+    """Changes made by plain SQL (no app code) are logged by the table's triggers: each pyramid, the whole
+    layer's and an industry's, is adjusted from the log, not built again, and equals one built from every
+    point; a version the log does not cover (a bump by hand, a statement of more than 20,000 points) makes
+    the process read every point again."""
+    everyone, biomed = _district_count(client), _district_count(client, "?plan_industry=biomed")
+    grids = client.app.state.tile_grids
+    builds, updates = grids.builds, grids.updates
+    extra = ("T99999999999999991", "T99999999999999992")
+    insert = ("INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, source_crs, geom) "
+              "VALUES (:u, '日志测试企业', '2761', :p, 'exact', 'wgs84', ST_SetSRID(ST_MakePoint(:x, :y), 4326))")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(insert), {"u": extra[0], "p": "biomed", "x": 121.05, "y": 31.15})
+            conn.execute(text(insert), {"u": extra[1], "p": None, "x": 121.10, "y": 31.05})
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(121.0, 31.2), 4326) "
+                              "WHERE uscc = :u"), {"u": HUAXIN[0]})
+            conn.execute(text("UPDATE enterprises SET plan_industry = 'biomed' WHERE uscc = :u"), {"u": extra[1]})
+            conn.execute(text("DELETE FROM enterprises WHERE uscc = :u"), {"u": extra[0]})
+        assert _district_count(client) == everyone + 1
+        assert _district_count(client, "?plan_industry=biomed") == biomed + 1
+        assert (grids.builds, grids.updates) == (builds, updates + 2)  # both pyramids adjusted, none rebuilt
+        for industries, key in ((None, None), (("biomed",), ("biomed",))):
+            from plan.site_rules import industry_family
+
+            held = grids._grids[("enterprises", key and tuple(industry_family("biomed")), None)][1]
+            fresh = _fresh_pyramid(engine, key and tuple(industry_family("biomed")))
+            for z in range(len(fresh.keys)):
+                assert held.keys[z].tolist() == fresh.keys[z].tolist() and \
+                    held.counts[z].tolist() == fresh.counts[z].tolist(), f"zoom {z}"
+
+        with engine.begin() as conn:  # a bump nobody logged: rebuilt, still right
+            conn.execute(text("UPDATE data_versions SET version = version + 1 WHERE collection = 'enterprises:points'"))
+        assert _district_count(client) == everyone + 1
+        assert grids.builds == builds + 1
+        with engine.begin() as conn:  # 20,001 points in one statement: too many to log
+            conn.execute(text(
+                "INSERT INTO enterprises (uscc, name, industry_code, precision, source_crs, geom) "
+                "SELECT 'L' || lpad(i::text, 17, '0'), '批量' || i, '2761', 'exact', 'wgs84', "
+                "ST_SetSRID(ST_MakePoint(121.0 + i * 1e-6, 31.1), 4326) FROM generate_series(1, 20001) i"))
+            assert conn.execute(text(
+                "SELECT count(*) FROM point_changes WHERE collection = 'enterprises:points' AND version = "
+                "(SELECT version FROM data_versions WHERE collection = 'enterprises:points')")).scalar() == 0
+        assert _district_count(client) == everyone + 1 + 20001
+        assert grids.builds == builds + 2
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM enterprises WHERE uscc LIKE 'L%' OR uscc = ANY(:u)"), {"u": list(extra)})
+            conn.execute(text("UPDATE enterprises SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE uscc = :u"),
+                         {"x": HUAXIN[2], "y": HUAXIN[3], "u": HUAXIN[0]})
+    assert _district_count(client) == everyone
+
+
+def test_a_re_assignment_logs_no_point_change(engine):
+    """Zone edits and bulk re-assignments rewrite assignment columns only: nothing reaches the log."""
+    from app.enterprises.assignment import assign_all
+
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT count(*), max(version) FROM point_changes")).one()
+        conn.execute(text("UPDATE enterprises SET zones = '{}', primary_zone = NULL WHERE uscc LIKE 'T%'"))
+        assign_all(conn)
+        assert conn.execute(text("SELECT count(*), max(version) FROM point_changes")).one() == before
