@@ -125,9 +125,10 @@ def main() -> None:
         assert again.updated == args.n
 
         t = time.perf_counter()
-        full = import_enterprises(engine, more, "more.csv", crs="gcj02")
+        # partial: a sampled point can fall just outside the district once rounded and converted
+        full = import_enterprises(engine, more, "more.csv", crs="gcj02", partial=True)
         times["into_full"].append(time.perf_counter() - t)
-        assert full.loaded and full.inserted + full.updated == args.n, full.summary()
+        assert full.loaded and full.inserted + full.updated == full.accepted >= args.n * 0.99, full.summary()
         engine.dispose()
         load.append(os.getloadavg()[0])
         print(f"  run {run + 1}: ours {times['ours'][-1]:.2f} s, baseline {times['baseline'][-1]:.2f} s "

@@ -187,9 +187,14 @@ _PLAIN_NUMBERS = re.compile(r"[0-9.\-]*")
 _BLANKS = re.compile(r"\s")  # what str.split() splits on, for ASCII text
 
 
+def _all_text(cells: Sequence) -> bool:
+    """Every cell is a str (not a subclass): what a CSV gives."""
+    return set(map(type, cells)) <= {str}
+
+
 def _per_distinct(rule: Callable, cells: Sequence) -> tuple[list, dict[int, str]]:
     """rule(cell) -> (value, reason or None) for every cell, computed once per distinct text."""
-    if all(type(cell) is str for cell in cells):  # as read from a CSV: one dictionary look-up per cell
+    if _all_text(cells):  # as read from a CSV: one dictionary look-up per cell
         results = {cell: rule(cell) for cell in set(cells)}
         values = list(map({cell: r[0] for cell, r in results.items()}.__getitem__, cells))
         bad = {cell: r[1] for cell, r in results.items() if r[1] is not None}
@@ -235,7 +240,7 @@ def _name_cell(raw):
 
 
 def _name_cells(cells: Sequence) -> tuple[list, dict[int, str]]:
-    if not all(type(c) is str for c in cells):
+    if not _all_text(cells):
         return _each(_name_cell, cells)
     # _text of a text cell is its NFKC form, stripped; blank when it strips to nothing. A line break is
     # stable under NFKC, so the joined column is normalised exactly when every cell is.
@@ -258,7 +263,7 @@ def _uscc_cell(raw):
 def _uscc_cells(cells: Sequence) -> tuple[list, dict[int, str]]:
     """The normalised codes (kept when invalid, as the duplicate check skips them anyway), and the reasons."""
     # An ASCII text cell: NFKC changes nothing, so normalize_uscc(_text(c)) is c without blanks, upper case.
-    joined = "".join(cells) if all(type(c) is str for c in cells) else None
+    joined = "".join(cells) if _all_text(cells) else None
     if joined is not None and joined.isascii() and not _BLANKS.search(joined) and joined == joined.upper() \
             and "" not in cells:
         codes = list(cells)  # what the line below gives for every cell, checked for the column at once
@@ -491,10 +496,16 @@ def validate_columns(numbers: Sequence[int], columns: Mapping[str, Sequence], so
     result = Validation()
     keep = np.flatnonzero(~bad).tolist()
     precision = ["exact" if e else "town" for e in exact[keep].tolist()]
-    result.records = [
-        EnterpriseRow(numbers[i], codes[i], names[i], industries[i][0], industries[i][1], lo, la, tw, p,
-                      source_crs if p == "exact" else "wgs84", addresses[i], employees[i], outputs[i], years[i])
-        for i, lo, la, tw, p in zip(keep, lon[keep].tolist(), lat[keep].tolist(), town[keep].tolist(), precision)]
+
+    def kept(values: Sequence) -> Sequence:
+        return values if len(keep) == n else [values[i] for i in keep]
+
+    industry = kept(industries)
+    result.records = list(map(
+        EnterpriseRow, kept(numbers), kept(codes), kept(names), [c[0] for c in industry], [c[1] for c in industry],
+        lon[keep].tolist(), lat[keep].tolist(), town[keep].tolist(), precision,
+        [source_crs if p == "exact" else "wgs84" for p in precision], kept(addresses), kept(employees),
+        kept(outputs), kept(years)))
     problems.sort(key=lambda p: (p[0], p[1]))
     rejections = []
     for i, _, column, reason in problems:

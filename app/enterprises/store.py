@@ -9,7 +9,6 @@ never erases a stored value, and a town-precision row keeps a stored, more preci
 from __future__ import annotations
 
 import numpy as np
-import shapely
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -43,16 +42,19 @@ _NULL = "\\N"
 
 def _texts(values) -> list[str]:
     """Text cells in COPY's text format: NULL as \\N, the four special characters escaped."""
-    cells = [_NULL if v is None else v for v in values]
-    joined = "".join(cells)
+    values = list(values)
+    present = [v for v in values if v is not None] if None in values else values
+    joined = "".join(present)
     if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-        cells = [c if c is _NULL else c.translate(_ESCAPES) for c in cells]
-    return cells
+        return [_NULL if v is None else v.translate(_ESCAPES) for v in values]
+    return values if present is values else [_NULL if v is None else v for v in values]
 
 
 def _numbers(values) -> list[str]:
     """Numbers in COPY's text format (str of a float is its shortest exact form), NULL as \\N."""
-    return [_NULL if v is None or v != v else str(v) for v in values]
+    if None not in values:
+        return list(map(str, values))
+    return [_NULL if v is None else str(v) for v in values]
 
 
 def _array_literal(items) -> str:
@@ -61,7 +63,21 @@ def _array_literal(items) -> str:
 
 
 def _copy_lines(columns: list[list[str]]) -> str:
-    return "".join("\t".join(row) + "\n" for row in zip(*columns))
+    return "\n".join(map("\t".join, zip(*columns))) + "\n"
+
+
+# A point's EWKB, little-endian: byte order 1, type Point with the SRID flag, the SRID, x, y (25 bytes).
+_EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _points_hex(lon: np.ndarray, lat: np.ndarray, srid: int = 4326) -> list[str]:
+    """Each point as the hex EWKB PostGIS reads for a geometry in COPY's text format (what
+    shapely.to_wkb(..., hex=True, include_srid=True) writes, without a geometry object per row)."""
+    rows = np.empty(len(lon), dtype=_EWKB_POINT)
+    rows["order"], rows["type"], rows["srid"], rows["x"], rows["y"] = 1, 0x20000001, srid, lon, lat
+    whole = rows.tobytes().hex().upper()
+    size = 2 * _EWKB_POINT.itemsize
+    return [whole[i:i + size] for i in range(0, len(whole), size)]
 
 
 def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: int | None = None,
@@ -83,12 +99,15 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
     if not restore:
         lock_enterprises(conn)
     usccs = [r.uscc for r in records]
-    existing = set(conn.execute(text("SELECT uscc FROM enterprises WHERE uscc = ANY(:u)"), {"u": usccs}).scalars())
+    if restore and _empty_and_ours(conn):  # held exclusively since: nothing is stored
+        existing = set()
+    else:
+        existing = set(conn.execute(text("SELECT uscc FROM enterprises WHERE uscc = ANY(:u)"),
+                                    {"u": usccs}).scalars())
 
     # Every column as COPY text, each distinct placement's three cells written once.
     groups = [_texts([_array_literal(p.zones), p.primary, p.reason]) for p in placements.placements]
     of = np.asarray(placements.group_of).tolist()
-    points = shapely.set_srid(shapely.points(lon, lat), 4326)
     note_cells = _texts(notes) if notes else [_NULL] * len(records)
     columns = [
         _texts(usccs), _texts([r.name for r in records]), _texts([r.industry_code for r in records]),
@@ -98,7 +117,7 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
         _texts([r.precision for r in records]), _texts([r.source_crs for r in records]),
         ["t" if synthetic else "f"] * len(records), note_cells,
         [groups[g][0] for g in of], [groups[g][1] for g in of], [groups[g][2] for g in of],
-        shapely.to_wkb(points, hex=True, include_srid=True).tolist(),
+        _points_hex(lon, lat),
         [_NULL if batch_id is None else str(int(batch_id))] * len(records),
     ]
     raw = conn.connection.driver_connection

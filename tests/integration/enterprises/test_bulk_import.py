@@ -65,7 +65,7 @@ def district_file(engine, n: int, seed: int) -> bytes:
             writer.writerow([code, name, "3399", "", "", "上海市青浦区华新镇某路1号", "", "", ""])
         else:
             writer.writerow([code, name, ["3973", "2710", "5920", "3399"][i % 4], f"{glon[i]:.6f}", f"{glat[i]:.6f}",
-                             "上海市青浦区", int(rng.integers(1, 900)) if i % 3 else "",
+                             "\\N" if i % 13 == 5 else "上海市青浦区", int(rng.integers(1, 900)) if i % 3 else "",
                              round(float(rng.uniform(1, 9000)), 1), 2001 + i % 20])
     return out.getvalue().encode("gbk")
 
@@ -117,7 +117,9 @@ def test_a_bulk_load_stores_what_the_row_path_stores_and_keeps_every_index_and_k
         assert "enterprises_name_trgm_idx" in plan
         names = set(conn.execute(text("SELECT name FROM enterprises WHERE name LIKE '批量测试企业0号%' "
                                       "OR name LIKE '批量测试企业7号%' OR name LIKE '批量测试企业14号%'")).scalars())
+        backslash_n = conn.execute(text("SELECT count(*) FROM enterprises WHERE address = '\\N'")).scalar_one()
     assert names == {"批量测试企业0号制表\t符", "批量测试企业7号反斜\\杠", "批量测试企业14号换\n行"}
+    assert backslash_n == len([i for i in range(N) if i % 13 == 5 and i % 11])  # text, not NULL
 
     # The same file through the row-by-row path (the table is not empty): the same stored rows.
     with empty.begin() as conn:
