@@ -37,8 +37,8 @@ class _Codes:
         self.names = [str(n) for n in names]
         self.index = {n: i for i, n in enumerate(self.names)}
 
-    def merged(self, drop: np.ndarray, at: np.ndarray, other: "_Codes") -> "_Codes":
-        """These codes without rows ``drop``, with ``other``'s inserted at ``at`` (see np.insert)."""
+    def merged(self, merge, other: "_Codes") -> "_Codes":
+        """These codes and ``other``'s combined by ``merge(codes, other_codes)`` (in one set of names)."""
         out = _Codes.__new__(_Codes)
         out.names, out.index = list(self.names), dict(self.index)
         for name in other.names:
@@ -46,8 +46,7 @@ class _Codes:
                 out.index[name] = len(out.names)
                 out.names.append(name)
         recode = np.array([out.index[name] for name in other.names], dtype=np.int32)
-        out.codes = np.insert(np.delete(self.codes, drop), at, recode[other.codes] if len(other.codes) else [])
-        out.codes = out.codes.astype(np.int32)
+        out.codes = merge(self.codes, recode[other.codes] if len(other.codes) else np.zeros(0, dtype=np.int32))
         return out
 
     def isin(self, values) -> np.ndarray:
@@ -121,26 +120,37 @@ class SiteFacts:
     def updated(self, stamp: tuple, written: list[str], cols: dict) -> "SiteFacts":
         """A new copy: this one without the sites in ``written`` (ids written since: changed, added or
         deleted), with ``cols`` (the current rows of those of them that still exist) merged in, in id order.
-        Every array is this one's with a few rows deleted and inserted, so the cost is a few copies of
-        100,000 numbers rather than a read and a rebuild of every site."""
+        Every array is this one's with a few rows replaced (or deleted and inserted), so the cost is a few
+        copies of 100,000 numbers rather than a read and a rebuild of every site."""
         fresh = SiteFacts(cols, stamp)
         drop = np.unique(self.rows_of(written))
-        kept_text = np.delete(self._text(), drop)
-        at = np.searchsorted(kept_text, fresh._text())  # every written id was dropped: no equal ids remain
-
-        def merge(old, new):
-            return np.insert(np.delete(old, drop, axis=0), at, new, axis=0)
-
         out = SiteFacts.__new__(SiteFacts)
         out.stamp, out.prev_stamp, out.read_rows = stamp, self.stamp, fresh.n
-        out.prev_rows = merge(np.arange(self.n), np.full(fresh.n, -1))
-        out.id = merge(self.id, fresh.id)
+        same = self.rows_of(fresh._text()) if len(drop) == fresh.n else None
+        if same is not None and len(same) == fresh.n:  # sites edited in place: none added, deleted or renamed
+
+            def merge(old, new):
+                old = old.copy()
+                old[same] = new
+                return old
+
+            out.id, out._id_text = self.id, self._text()
+        else:
+            kept_text = np.delete(self._text(), drop)
+            at = np.searchsorted(kept_text, fresh._text())  # every written id was dropped: no equal ids remain
+
+            def merge(old, new):
+                return np.insert(np.delete(old, drop, axis=0), at, new, axis=0)
+
+            out.id = merge(self.id, fresh.id)
+            wide = np.result_type(kept_text, fresh._text())  # ids longer than any held must not be cut short
+            out._id_text = np.insert(kept_text if wide == kept_text.dtype else kept_text.astype(wide), at,
+                                     fresh._text())
         out.n = len(out.id)
-        wide = np.result_type(kept_text, fresh._text())  # ids longer than any held must not be cut short
-        out._id_text = np.insert(kept_text.astype(wide), at, fresh._text())
+        out.prev_rows = merge(np.arange(self.n), np.full(fresh.n, -1))
         out.kind = merge(self.kind, fresh.kind)
         for name in ("kind_codes", "availability", "land_use"):
-            setattr(out, name, getattr(self, name).merged(drop, at, getattr(fresh, name)))
+            setattr(out, name, getattr(self, name).merged(merge, getattr(fresh, name)))
         for name in ("area_m2", "price", "station_m", "highway_m", "corridor_m", "x", "y"):
             setattr(out, name, merge(getattr(self, name), getattr(fresh, name)))
         out.xy = np.column_stack([out.x, out.y])
@@ -148,8 +158,10 @@ class SiteFacts:
         for z in fresh._zone_index:
             out._zone_index.setdefault(z, len(out._zone_index))
         width = len(out._zone_index)
-        old_zones = np.zeros((self.n, width), dtype=bool)
-        old_zones[:, :self._in_zone.shape[1]] = self._in_zone
+        old_zones = self._in_zone
+        if width > old_zones.shape[1]:  # a zone no held site lay in
+            old_zones = np.zeros((self.n, width), dtype=bool)
+            old_zones[:, :self._in_zone.shape[1]] = self._in_zone
         new_zones = np.zeros((fresh.n, width), dtype=bool)
         for z, k in fresh._zone_index.items():
             new_zones[:, out._zone_index[z]] = fresh._in_zone[:, k]

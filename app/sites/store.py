@@ -13,30 +13,39 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.store import data_stamp, data_stamp_sql, points_version_key
+from app.core.store import data_stamp, data_stamp_sql, lock_layout, points_version_key
 
 HIGHWAY_MODES = ("expressway", "highway")
 _REFRESH_LOCK = 7007  # advisory lock key: one refresh at a time
 
-FINGERPRINT_SQL = """
-SELECT md5(
-  coalesce((SELECT string_agg(id || ':' || md5(ST_AsBinary(geom)), '|' ORDER BY id) FROM zones), '') || '#' ||
+_STATIONS_AND_ROUTES = """
   coalesce((SELECT string_agg(id || ':' || md5(ST_AsBinary(geom)), '|' ORDER BY id) FROM stations WHERE line = '17'), '')
   || '#' || coalesce((SELECT string_agg(id || ':' || mode || ':' || md5(ST_AsBinary(geom)), '|' ORDER BY id)
-                      FROM corridor_routes), ''))
+                      FROM corridor_routes), '')"""
+# (of the whole layout, of the stations and routes alone); a zone's rank orders a site's zones, its kind
+# makes it part of the corridor
+FINGERPRINT_SQL = f"""
+SELECT md5(coalesce((SELECT string_agg(id || ':' || rank || ':' || kind || ':' || md5(ST_AsBinary(geom)), '|'
+                             ORDER BY id) FROM zones), '')
+           || '#' || {_STATIONS_AND_ROUTES}),
+       md5({_STATIONS_AND_ROUTES})
 """
 
-REFRESH_SQL = """
+# A site's zones: those holding its point on surface, in the layout's order.
+_SITE_ZONES = """coalesce((SELECT array_agg(z.id ORDER BY z.rank, z.id) FROM zones z
+              WHERE ST_Intersects(z.geom, ST_PointOnSurface({geom}))), '{{}}')"""
+
+# Every layout-derived column of the sites never computed (layout_stamp NULL: new, or the geometry changed),
+# or of every site (:all); rows whose values come out the same are left alone (and out of the write log).
+REFRESH_SQL = f"""
 WITH st AS (SELECT id, ST_Transform(geom, 4549) AS g FROM stations WHERE line = '17'),
 hw AS (SELECT ST_Collect(ST_Transform(geom, 4549)) AS g FROM corridor_routes WHERE mode IN ('expressway', 'highway')),
 co AS (SELECT ST_Union(ST_Transform(geom, 4549)) AS g FROM zones WHERE kind = 'corridor'),
 fresh AS (
   SELECT s.id, m.g, s.geom FROM sites s, LATERAL (SELECT ST_Transform(s.geom, 4549) AS g) m
-  WHERE s.layout_stamp IS DISTINCT FROM :fp),
+  WHERE s.layout_stamp IS NULL OR :all),
 calc AS (
-  SELECT f.id,
-    coalesce((SELECT array_agg(z.id ORDER BY z.rank, z.id) FROM zones z
-              WHERE ST_Intersects(z.geom, ST_PointOnSurface(f.geom))), '{}') AS zones,
+  SELECT f.id, {_SITE_ZONES.format(geom="f.geom")} AS zones,
     near.id AS station_id, near.d AS station_m,
     ST_Distance(f.g, (SELECT g FROM hw)) AS highway_m,
     ST_Distance(f.g, (SELECT g FROM co)) AS corridor_m
@@ -44,12 +53,53 @@ calc AS (
   LEFT JOIN LATERAL (SELECT st.id, ST_Distance(f.g, st.g) AS d FROM st ORDER BY 2 LIMIT 1) near ON true)
 UPDATE sites s SET zones = calc.zones, station_id = calc.station_id, station_m = calc.station_m,
   highway_m = calc.highway_m, corridor_m = calc.corridor_m, layout_stamp = :fp
-FROM calc WHERE s.id = calc.id
+FROM calc WHERE s.id = calc.id AND (s.layout_stamp IS NULL OR (s.zones, s.station_id, s.station_m, s.highway_m,
+  s.corridor_m) IS DISTINCT FROM (calc.zones, calc.station_id, calc.station_m, calc.highway_m, calc.corridor_m))
 """
+
+# The zones changed since the layout the sites were computed against (site_layout_zones, migration 0015):
+# added, removed, re-ranked or redrawn.
+_CHANGED_ZONES = """
+  SELECT coalesce(c.id, o.id) AS zid, c.geom AS new_g, o.geom AS old_g, c.kind AS new_kind, o.kind AS old_kind,
+         c.rank IS DISTINCT FROM o.rank AS reranked
+  FROM zones c FULL JOIN site_layout_zones o ON o.id = c.id
+  WHERE c.id IS NULL OR o.id IS NULL OR c.rank <> o.rank OR c.kind <> o.kind OR ST_AsBinary(c.geom) <> ST_AsBinary(o.geom)"""
+
+CORRIDOR_CHANGED_SQL = f"SELECT EXISTS (SELECT 1 FROM ({_CHANGED_ZONES}) ch " \
+    "WHERE 'corridor' IN (ch.new_kind, ch.old_kind))"
+
+# After an edit of zones alone: the zones of the sites whose point on surface is in a changed zone's old or
+# new outline but not both (or in a re-ranked zone), found by the spatial index on the sites; only the sites
+# whose zones come out different are written. Exact: any other site's point is where it was in every zone.
+REZONE_SQL = f"""
+WITH changed AS ({_CHANGED_ZONES}),
+cand AS (
+  SELECT ch.zid, s.id, s.geom FROM changed ch JOIN sites s ON s.geom && ch.new_g WHERE s.layout_stamp IS NOT NULL
+  UNION
+  SELECT ch.zid, s.id, s.geom FROM changed ch JOIN sites s ON s.geom && ch.old_g WHERE s.layout_stamp IS NOT NULL),
+moved AS (
+  SELECT DISTINCT cand.id FROM cand JOIN changed ch USING (zid),
+    LATERAL (SELECT ST_PointOnSurface(cand.geom) AS p) q,
+    LATERAL (SELECT coalesce(ST_Intersects(ch.new_g, q.p), false) AS now,
+                    coalesce(ST_Intersects(ch.old_g, q.p), false) AS was) m
+  WHERE m.now <> m.was OR (ch.reranked AND m.now)),
+calc AS (SELECT s.id, {_SITE_ZONES.format(geom="s.geom")} AS zones FROM moved JOIN sites s USING (id))
+UPDATE sites s SET zones = calc.zones FROM calc WHERE s.id = calc.id AND s.zones IS DISTINCT FROM calc.zones
+"""
+
+RECORD_LAYOUT_SQL = ("""INSERT INTO site_layout (one, fingerprint, rest) VALUES (true, :fp, :rest)
+  ON CONFLICT (one) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, rest = EXCLUDED.rest""",
+                     "DELETE FROM site_layout_zones",
+                     "INSERT INTO site_layout_zones (id, rank, kind, geom) SELECT id, rank, kind, geom FROM zones")
+
+
+def _fingerprints(conn: Connection) -> tuple[str, str]:
+    fp, rest = conn.execute(text(FINGERPRINT_SQL)).one()
+    return fp, rest
 
 
 def layout_fingerprint(conn: Connection) -> str:
-    return conn.execute(text(FINGERPRINT_SQL)).scalar_one()
+    return _fingerprints(conn)[0]
 
 
 def lock_sites(conn: Connection) -> None:
@@ -59,26 +109,50 @@ def lock_sites(conn: Connection) -> None:
 
 
 def derived_stale(conn: Connection, fp: str | None = None) -> bool:
-    """Whether any site's layout-derived columns predate the current layout (a read: runs on a replica)."""
+    """Whether any site's layout-derived columns predate the current layout (a read: runs on a replica):
+    a site never computed, or a layout other than the one the table was computed against (before the
+    first refresh that recorded it, any site stamped with another fingerprint)."""
     fp = layout_fingerprint(conn) if fp is None else fp
-    # three index probes (sites_layout_stamp_idx) instead of a scan of every site
-    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM sites WHERE layout_stamp IS NULL) "
-                             "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp < :fp) "
-                             "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp)"), {"fp": fp}).scalar_one()
+    # index probes (sites_layout_stamp_idx) and one row, instead of a scan of every site
+    return conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM sites WHERE layout_stamp IS NULL) OR CASE "
+        "WHEN EXISTS (SELECT 1 FROM site_layout) THEN EXISTS (SELECT 1 FROM sites) "
+        "  AND (SELECT fingerprint FROM site_layout) IS DISTINCT FROM :fp "
+        "ELSE EXISTS (SELECT 1 FROM sites WHERE layout_stamp < :fp) "
+        "  OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp) END"), {"fp": fp}).scalar_one()
 
 
 def refresh_derived(conn: Connection) -> int:
     """Recompute the layout-derived columns of stale sites; returns how many rows changed.
 
     Zone membership is by the site's point on surface (a parcel straddling a boundary belongs to the
-    zone holding most of its inside point), so every site has one unambiguous answer.
+    zone holding most of its inside point), so every site has one unambiguous answer. After an edit of
+    zones other than the corridor only the zones of sites that may have changed zone are recomputed;
+    a change of the stations, routes or corridor recomputes every site.
     """
-    fp = layout_fingerprint(conn)
-    if not derived_stale(conn, fp):
+    if not derived_stale(conn):
         return 0
     lock_sites(conn)
+    lock_layout(conn)  # computed against the zones committed now, which no edit changes until this commits
+    fp, rest = _fingerprints(conn)
     conn.execute(text("SET LOCAL jit = off"))  # its compile time exceeds what it saves on these plans
-    return conn.execute(text(REFRESH_SQL), {"fp": fp}).rowcount
+    held = conn.execute(text("SELECT fingerprint, rest FROM site_layout")).first()
+    changed = 0
+    if held is None:  # before the first recorded layout: every row stamped with another fingerprint
+        everything = conn.execute(text("SELECT EXISTS (SELECT 1 FROM sites WHERE layout_stamp < :fp) "
+                                       "OR EXISTS (SELECT 1 FROM sites WHERE layout_stamp > :fp)"),
+                                  {"fp": fp}).scalar_one()
+    elif held[0] == fp:
+        everything = False
+    else:
+        everything = held[1] != rest or conn.execute(text(CORRIDOR_CHANGED_SQL)).scalar_one()
+        if not everything:
+            changed += conn.execute(text(REZONE_SQL)).rowcount
+    changed += conn.execute(text(REFRESH_SQL), {"fp": fp, "all": everything}).rowcount
+    if held is None or held[0] != fp:
+        for sql in RECORD_LAYOUT_SQL:  # the layout the table is now current with
+            conn.execute(text(sql), {"fp": fp, "rest": rest})
+    return changed
 
 
 def _one_binary(conn: Connection, sql: str, params: dict):

@@ -145,3 +145,87 @@ def test_the_log_marks_bulk_writes_as_everything(engine, demo, statement):  # no
             tx.rollback()
     assert rows[1] == (False, 1)
     assert rows[0] == ((True, None) if statement.startswith("TRUNCATE") else (False, 300))
+
+
+TRUE_ZONES = ("SELECT s.id, coalesce((SELECT array_agg(z.id ORDER BY z.rank, z.id) FROM zones z "
+              "WHERE ST_Intersects(z.geom, ST_PointOnSurface(s.geom))), '{}') FROM sites s")
+
+
+def _zones(engine, sql: str = "SELECT id, zones FROM sites") -> dict:
+    with engine.connect() as conn:
+        return {r[0]: list(r[1]) for r in conn.execute(text(sql))}
+
+
+def _refreshed(client) -> int:
+    from tests.integration.sites.test_site_facts import _headers
+
+    res = client.post("/sites/search", json=BODIES[0], headers=_headers(client))
+    assert res.status_code == 200, res.text
+    return res.json()["refreshed_sites"]
+
+
+@pytest.mark.parametrize("edit", ["shrink", "rerank", "add", "remove"])
+def test_a_zone_edit_rewrites_only_the_sites_whose_zones_change(client, engine, demo, edit):  # noqa: F811
+    """Against every site's zones computed afresh from the zones table: equal, and only the sites whose
+    zones differ were written (the rest of the table is not recomputed)."""
+    _answers(client)  # current with the layout
+    before = _zones(engine)
+    with engine.connect() as conn:
+        zone = conn.execute(text(
+            "SELECT z.id, z.kind, z.rank FROM zones z JOIN sites s ON z.id = ANY(s.zones) WHERE z.kind = 'park' "
+            "GROUP BY z.id ORDER BY count(*) DESC, z.id LIMIT 1")).scalar_one()
+        saved = conn.execute(text("SELECT * FROM zones WHERE id = :z"), {"z": zone}).mappings().one()
+        children = list(conn.execute(text("SELECT id FROM zones WHERE parent_zone = :z"), {"z": zone}).scalars())
+    edits = {  # each in plain SQL, as a migration or a repair would; the edit API writes the same columns
+        "shrink": ("UPDATE zones SET geom = ST_Multi(ST_Buffer(geom, -0.003)) WHERE id = :z", {}),
+        "rerank": ("UPDATE zones SET rank = -5 WHERE id = :z", {}),
+        "add": ("INSERT INTO zones (id, kind, name_zh, name_en, rank, geom) SELECT 'test-added-park', 'park', "
+                "'新增园区', 'Added park', 1, ST_Multi(ST_Buffer(ST_Centroid(geom), 0.02)) FROM zones WHERE id = :z", {}),
+        "remove": ("DELETE FROM zones WHERE id = :z", {}),
+    }
+    sql, extra = edits[edit]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), {"z": zone, **extra})
+        refreshed = _refreshed(client)
+        truth, now = _zones(engine, TRUE_ZONES), _zones(engine)
+        assert now == truth
+        moved = sum(before[s] != truth[s] for s in truth)
+        assert refreshed == moved and 0 < moved < len(truth)
+        assert _refreshed(client) == 0
+        answers = [_search(client, b) for b in BODIES[:2]]  # the third names the zone removed
+        clear_caches()
+        assert [_search(client, b) for b in BODIES[:2]] == answers
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM zones WHERE id = 'test-added-park'"))
+            if conn.execute(text("SELECT 1 FROM zones WHERE id = :z"), {"z": zone}).first():
+                conn.execute(text("UPDATE zones SET geom = :geom, rank = :rank WHERE id = :z"), {**saved, "z": zone})
+            else:
+                cols = [c for c in saved.keys() if c != "area_km2"]  # generated
+                conn.execute(text(f"INSERT INTO zones ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"),
+                             dict(saved))
+                conn.execute(text("UPDATE zones SET parent_zone = :z WHERE id = ANY(:c)"), {"z": zone, "c": children})
+        _refreshed(client)
+    assert _zones(engine) == before
+
+
+def test_a_corridor_edit_recomputes_every_sites_corridor_distance(client, engine, demo):  # noqa: F811
+    _answers(client)
+    distance = ("SELECT s.id, round(ST_Distance(ST_Transform(s.geom, 4549), (SELECT ST_Union(ST_Transform(geom, 4549)) "
+                "FROM zones WHERE kind = 'corridor'))::numeric, 3) FROM sites s")
+    with engine.connect() as conn:
+        corridor, g = conn.execute(text("SELECT id, ST_AsEWKB(geom) FROM zones WHERE kind = 'corridor' LIMIT 1")).one()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE zones SET geom = ST_Multi(ST_Translate(geom, 0.01, 0)) WHERE id = :z"),
+                         {"z": corridor})
+        assert _refreshed(client) > 0
+        with engine.connect() as conn:
+            truth = dict(conn.execute(text(distance)).all())
+            held = dict(conn.execute(text("SELECT id, round(corridor_m::numeric, 3) FROM sites")).all())
+        assert held == truth
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE zones SET geom = :g WHERE id = :z"), {"g": g, "z": corridor})
+        _refreshed(client)
