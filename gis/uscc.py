@@ -58,10 +58,15 @@ def uscc_problems(codes) -> list[str | None]:
     computed at once in numpy; only codes that fail are passed to validate_uscc for their reason."""
     codes = list(codes)
     out: list[str | None] = [None] * len(codes)
-    plain = [i for i, c in enumerate(codes) if type(c) is str and len(c) == 18 and c.isascii()]
+    joined = "".join(codes) if set(map(type, codes)) <= {str} and set(map(len, codes)) <= {18} else None
+    if joined is not None and joined.isascii():  # the usual column: the test below holds for every code
+        plain = range(len(codes))
+    else:
+        plain = [i for i, c in enumerate(codes) if type(c) is str and len(c) == 18 and c.isascii()]
+        joined = "".join(codes[i] for i in plain)
     slow = set(range(len(codes))).difference(plain) if len(plain) < len(codes) else ()
     if plain:
-        raw = np.frombuffer("".join(codes[i] for i in plain).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         values = _BYTE_VALUE[raw]
         check = (31 - (values[:, :17] @ np.asarray(WEIGHTS, dtype=np.int64)) % 31) % 31
         good = (values >= 0).all(axis=1) & (_ALPHABET_BYTES[check] == raw[:, 17])

@@ -66,6 +66,15 @@ def _copy_lines(columns: list[list[str]]) -> str:
     return "\n".join(map("\t".join, zip(*columns))) + "\n"
 
 
+_CHUNK = 10_000  # rows per write: the server parses and stores one chunk while the next is joined
+
+
+def _copy_rows(raw, table: str, columns: list[list[str]]) -> None:
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for start in range(0, len(columns[0]), _CHUNK):
+            copy.write(_copy_lines([c[start:start + _CHUNK] for c in columns]))
+
+
 # A point's EWKB, little-endian: byte order 1, type Point with the SRID flag, the SRID, x, y (25 bytes).
 _EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
@@ -124,17 +133,12 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
     fresh = [i for i, u in enumerate(usccs) if u not in existing] if existing else range(len(usccs))
     inserted = updated = 0
     if len(fresh):
-        lines = _copy_lines([c if not existing else [c[i] for i in fresh] for c in columns])
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY enterprises ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(lines)
+        _copy_rows(raw, "enterprises", [c if not existing else [c[i] for i in fresh] for c in columns])
         inserted = len(fresh)
     if existing:
         stored = [i for i, u in enumerate(usccs) if u in existing]
         conn.execute(text("DROP TABLE IF EXISTS pg_temp.enterprise_import; " + _STAGE))
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY enterprise_import ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(_copy_lines([[c[i] for i in stored] for c in columns]))
+        _copy_rows(raw, "enterprise_import", [[c[i] for i in stored] for c in columns])
         guard = "" if overwrite_real else " AND e.synthetic"
         # The stored point stays, but a new industry may change the primary zone: re-assigned below.
         kept_location = list(conn.execute(text(
