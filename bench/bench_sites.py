@@ -206,16 +206,23 @@ def after_writes(client, headers, planner, engine, body, runs: int, zone_runs: i
         search()  # warm again
 
     with engine.connect() as conn:
-        sid = conn.execute(text("SELECT id FROM sites ORDER BY id OFFSET 5000 LIMIT 1")).scalar_one()
+        sid, price, availability = conn.execute(text(
+            "SELECT id, price, availability FROM sites ORDER BY id OFFSET 5000 LIMIT 1")).one()
     search()
     site, refreshed = [], []
-    for k in range(runs):
-        with engine.begin() as conn:  # one investment officer's edit of one site
+    try:
+        for k in range(runs):
+            with engine.begin() as conn:  # one investment officer's edit of one site
+                conn.execute(text("UPDATE sites SET price = :p, availability = :a WHERE id = :i"),
+                             {"p": 40.0 + k, "a": ("available", "negotiating")[k % 2], "i": sid})
+            dt, r = search()
+            site.append(dt)
+        same_as_fresh(r)
+    finally:  # the next run finds the same data
+        with engine.begin() as conn:
             conn.execute(text("UPDATE sites SET price = :p, availability = :a WHERE id = :i"),
-                         {"p": 40.0 + k, "a": ("available", "negotiating")[k % 2], "i": sid})
-        dt, r = search()
-        site.append(dt)
-    same_as_fresh(r)
+                         {"p": price, "a": availability, "i": sid})
+        search()
     zone = []
     for _ in range(zone_runs):
         feature = client.get(f"/collections/zones/items/{EDIT_ZONE}", headers=planner)

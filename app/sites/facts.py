@@ -60,8 +60,9 @@ class SiteFacts:
 
     def __init__(self, cols: dict, stamp: tuple = (0, None)):
         self.stamp = stamp
-        # set by ``updated``: the stamp of the copy this one was made from, and for each row here that row's
-        # index there (-1: a site written since), so per-site stores can keep what they measured
+        # set by ``updated``: the stamp of the copy this one was made from, and for each row here the row of
+        # the same site and measuring point there (-1: a site added or moved since), so per-site stores
+        # keep what they measured
         self.prev_stamp: tuple | None = None
         self.prev_rows: np.ndarray | None = None
         self.read_rows = len(cols["id"])  # how many sites were read from the database to make this copy
@@ -127,9 +128,12 @@ class SiteFacts:
         out = SiteFacts.__new__(SiteFacts)
         out.stamp, out.prev_stamp, out.read_rows = stamp, self.stamp, fresh.n
         same = self.rows_of(fresh._text()) if len(drop) == fresh.n else None
-        if same is not None and len(same) == fresh.n:  # sites edited in place: none added, deleted or renamed
+        in_place = same is not None and len(same) == fresh.n  # sites edited: none added, deleted or renamed
+        if in_place:
 
             def merge(old, new):
+                if len(new) == 0 or np.array_equal(old[same], new, equal_nan=old.dtype.kind == "f"):
+                    return old  # unchanged: shared (no copy of a copy is ever written to)
                 old = old.copy()
                 old[same] = new
                 return old
@@ -147,13 +151,17 @@ class SiteFacts:
             out._id_text = np.insert(kept_text if wide == kept_text.dtype else kept_text.astype(wide), at,
                                      fresh._text())
         out.n = len(out.id)
-        out.prev_rows = merge(np.arange(self.n), np.full(fresh.n, -1))
+        if in_place:  # rows unchanged; a site whose measuring point did not move keeps its neighbour counts
+            out.prev_rows = np.arange(self.n)
+            out.prev_rows[same[(self.x[same] != fresh.x) | (self.y[same] != fresh.y)]] = -1
+        else:
+            out.prev_rows = merge(np.arange(self.n), np.full(fresh.n, -1))
         out.kind = merge(self.kind, fresh.kind)
         for name in ("kind_codes", "availability", "land_use"):
             setattr(out, name, getattr(self, name).merged(merge, getattr(fresh, name)))
         for name in ("area_m2", "price", "station_m", "highway_m", "corridor_m", "x", "y"):
             setattr(out, name, merge(getattr(self, name), getattr(fresh, name)))
-        out.xy = np.column_stack([out.x, out.y])
+        out.xy = self.xy if out.x is self.x and out.y is self.y else np.column_stack([out.x, out.y])
         out._zone_index = dict(self._zone_index)
         for z in fresh._zone_index:
             out._zone_index.setdefault(z, len(out._zone_index))

@@ -144,21 +144,29 @@ class _Neighbours:
         self._lock = threading.Lock()
 
     def carry(self, older: "_Neighbours", prev_rows: np.ndarray) -> None:
-        """Keep what ``older`` measured for the sites not written since (``prev_rows``: each row's row in
-        older's facts, -1 for a written site, whose point may have moved); measure the written ones anew."""
+        """Keep what ``older`` measured for the sites whose measuring point is unchanged (``prev_rows``: each
+        row's row in older's facts, -1 for a site added or moved since); those are measured anew."""
         kept = prev_rows >= 0
         fresh = np.flatnonzero(~kept)
+        # sites only edited: the same rows, so copies with the moved rows reset (no gather of every row)
+        same_rows = len(prev_rows) == older.facts.n and bool((prev_rows[kept] == np.flatnonzero(kept)).all())
+
+        def carried(old: np.ndarray, fill) -> np.ndarray:
+            if same_rows:
+                new = old.copy()
+            else:
+                new = np.empty(self.facts.n)
+                new[kept] = old[prev_rows[kept]]
+            new[fresh] = fill
+            return new
+
         with older._lock:
             counts, bounds = dict(older._counts), dict(older._bounds)
         for key, old in counts.items():
-            new = np.full(self.facts.n, np.nan)
-            new[kept] = old[prev_rows[kept]]
-            self._counts[key] = new
+            self._counts[key] = carried(old, np.nan)
         for (counter, radius), (lo, hi) in bounds.items():
-            new_lo, new_hi = np.empty(self.facts.n), np.empty(self.facts.n)
-            new_lo[kept], new_hi[kept] = lo[prev_rows[kept]], hi[prev_rows[kept]]
-            new_lo[fresh], new_hi[fresh] = self.counters[counter].bounds(self.facts.xy[fresh], radius)
-            self._bounds[(counter, radius)] = (new_lo, new_hi)
+            new_lo, new_hi = self.counters[counter].bounds(self.facts.xy[fresh], radius)
+            self._bounds[(counter, radius)] = (carried(lo, new_lo), carried(hi, new_hi))
 
     def exact(self, counter: str, radius: float, rows: np.ndarray) -> np.ndarray:
         with self._lock:

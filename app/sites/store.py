@@ -68,22 +68,29 @@ _CHANGED_ZONES = """
 CORRIDOR_CHANGED_SQL = f"SELECT EXISTS (SELECT 1 FROM ({_CHANGED_ZONES}) ch " \
     "WHERE 'corridor' IN (ch.new_kind, ch.old_kind))"
 
-# After an edit of zones alone: the zones of the sites whose point on surface is in a changed zone's old or
-# new outline but not both (or in a re-ranked zone), found by the spatial index on the sites; only the sites
-# whose zones come out different are written. Exact: any other site's point is where it was in every zone.
+# After an edit of zones alone, the sites that may have changed zone: those whose point on surface is in a
+# changed zone's old or new outline but not both (or in a re-ranked zone). Any other site's point is where
+# it was in every zone. Found by the spatial index among the sites touching the area where membership can
+# change (the symmetric difference of the two outlines, grown by 1e-9 degrees so that overlay rounding
+# cannot hide a site; both outlines for a re-ranked zone); each point taken once.
+MOVED_SQL = f"""
+WITH changed AS MATERIALIZED (  -- each area made once, not per site
+  SELECT ch.*, ST_Buffer(CASE WHEN old_g IS NULL THEN new_g WHEN new_g IS NULL THEN old_g
+                              WHEN reranked THEN ST_Union(new_g, old_g) ELSE ST_SymDifference(new_g, old_g) END,
+                         1e-9) AS area
+  FROM ({_CHANGED_ZONES}) ch)
+SELECT array_agg(DISTINCT h.id) FROM (
+  SELECT s.id, s.geom, ch.new_g, ch.old_g, ch.reranked FROM changed ch
+  JOIN sites s ON ST_Intersects(s.geom, ch.area) WHERE s.layout_stamp IS NOT NULL) h,
+  LATERAL (SELECT ST_PointOnSurface(h.geom) AS p OFFSET 0) q,
+  LATERAL (SELECT coalesce(ST_Intersects(h.new_g, q.p), false) AS now,
+                  coalesce(ST_Intersects(h.old_g, q.p), false) AS was OFFSET 0) m
+WHERE m.now <> m.was OR (h.reranked AND m.now)
+"""
+
+# Their zones, recomputed; only the sites whose zones come out different are written.
 REZONE_SQL = f"""
-WITH changed AS ({_CHANGED_ZONES}),
-cand AS (
-  SELECT ch.zid, s.id, s.geom FROM changed ch JOIN sites s ON s.geom && ch.new_g WHERE s.layout_stamp IS NOT NULL
-  UNION
-  SELECT ch.zid, s.id, s.geom FROM changed ch JOIN sites s ON s.geom && ch.old_g WHERE s.layout_stamp IS NOT NULL),
-moved AS (
-  SELECT DISTINCT cand.id FROM cand JOIN changed ch USING (zid),
-    LATERAL (SELECT ST_PointOnSurface(cand.geom) AS p) q,
-    LATERAL (SELECT coalesce(ST_Intersects(ch.new_g, q.p), false) AS now,
-                    coalesce(ST_Intersects(ch.old_g, q.p), false) AS was) m
-  WHERE m.now <> m.was OR (ch.reranked AND m.now)),
-calc AS (SELECT s.id, {_SITE_ZONES.format(geom="s.geom")} AS zones FROM moved JOIN sites s USING (id))
+WITH calc AS MATERIALIZED (SELECT s.id, {_SITE_ZONES.format(geom="s.geom")} AS zones FROM sites s WHERE s.id = ANY(:ids))
 UPDATE sites s SET zones = calc.zones FROM calc WHERE s.id = calc.id AND s.zones IS DISTINCT FROM calc.zones
 """
 
@@ -147,7 +154,9 @@ def refresh_derived(conn: Connection) -> int:
     else:
         everything = held[1] != rest or conn.execute(text(CORRIDOR_CHANGED_SQL)).scalar_one()
         if not everything:
-            changed += conn.execute(text(REZONE_SQL)).rowcount
+            moved = conn.execute(text(MOVED_SQL)).scalar_one()
+            if moved:
+                changed += conn.execute(text(REZONE_SQL), {"ids": list(moved)}).rowcount
     changed += conn.execute(text(REFRESH_SQL), {"fp": fp, "all": everything}).rowcount
     if held is None or held[0] != fp:
         for sql in RECORD_LAYOUT_SQL:  # the layout the table is now current with
