@@ -9,6 +9,7 @@ never erases a stored value, and a town-precision row keeps a stored, more preci
 from __future__ import annotations
 
 import numpy as np
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -70,7 +71,10 @@ _CHUNK = 10_000  # rows per write: the server parses and stores one chunk while 
 
 
 def _copy_rows(raw, table: str, columns: list[list[str]]) -> None:
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+    # A queued writer: write() hands the chunk to a thread that sends it, so joining the next chunk
+    # overlaps the server's parsing and storing of this one.
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN",
+                                       writer=QueuedLibpqWriter(cur)) as copy:
         for start in range(0, len(columns[0]), _CHUNK):
             copy.write(_copy_lines([c[start:start + _CHUNK] for c in columns]))
 
