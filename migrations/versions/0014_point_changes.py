@@ -70,24 +70,23 @@ def upgrade() -> None:
         RETURN v;
     END $$;
 
-    CREATE FUNCTION log_points_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    -- INSERT and DELETE: the statement's rows, as the transition table `added` or `removed` (plpgsql plans
+    -- a query when it first runs, so the branch not taken never looks for the other table).
+    CREATE FUNCTION log_points_written() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE v bigint;
     BEGIN
-        v := log_point_version(TG_ARGV[0], (SELECT count(*) FROM added));
-        IF v > 0 THEN
-            INSERT INTO point_changes (collection, version, delta, lon, lat, plan_industry)
-            SELECT TG_ARGV[0], v, 1, ST_X(geom), ST_Y(geom), plan_industry FROM added;
-        END IF;
-        RETURN NULL;
-    END $$;
-
-    CREATE FUNCTION log_points_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE v bigint;
-    BEGIN
-        v := log_point_version(TG_ARGV[0], (SELECT count(*) FROM removed));
-        IF v > 0 THEN
-            INSERT INTO point_changes (collection, version, delta, lon, lat, plan_industry)
-            SELECT TG_ARGV[0], v, -1, ST_X(geom), ST_Y(geom), plan_industry FROM removed;
+        IF TG_OP = 'INSERT' THEN
+            v := log_point_version(TG_ARGV[0], (SELECT count(*) FROM added));
+            IF v > 0 THEN
+                INSERT INTO point_changes (collection, version, delta, lon, lat, plan_industry)
+                SELECT TG_ARGV[0], v, 1, ST_X(geom), ST_Y(geom), plan_industry FROM added;
+            END IF;
+        ELSE
+            v := log_point_version(TG_ARGV[0], (SELECT count(*) FROM removed));
+            IF v > 0 THEN
+                INSERT INTO point_changes (collection, version, delta, lon, lat, plan_industry)
+                SELECT TG_ARGV[0], v, -1, ST_X(geom), ST_Y(geom), plan_industry FROM removed;
+            END IF;
         END IF;
         RETURN NULL;
     END $$;
@@ -113,9 +112,9 @@ def upgrade() -> None:
 
     DROP TRIGGER enterprises_points_changed ON enterprises;
     CREATE TRIGGER enterprises_points_inserted AFTER INSERT ON enterprises REFERENCING NEW TABLE AS added
-        FOR EACH STATEMENT EXECUTE FUNCTION log_points_inserted('enterprises:points');
+        FOR EACH STATEMENT EXECUTE FUNCTION log_points_written('enterprises:points');
     CREATE TRIGGER enterprises_points_deleted AFTER DELETE ON enterprises REFERENCING OLD TABLE AS removed
-        FOR EACH STATEMENT EXECUTE FUNCTION log_points_deleted('enterprises:points');
+        FOR EACH STATEMENT EXECUTE FUNCTION log_points_written('enterprises:points');
     CREATE TRIGGER enterprises_point_moved AFTER UPDATE OF geom, plan_industry ON enterprises FOR EACH ROW
         WHEN (OLD.geom IS DISTINCT FROM NEW.geom OR OLD.plan_industry IS DISTINCT FROM NEW.plan_industry)
         EXECUTE FUNCTION log_point_moved('enterprises:points');
@@ -133,7 +132,7 @@ def downgrade() -> None:
     DROP TRIGGER IF EXISTS enterprises_points_updated ON enterprises;
     CREATE TRIGGER enterprises_points_changed AFTER INSERT OR DELETE OR UPDATE OF geom, plan_industry
         ON enterprises FOR EACH STATEMENT EXECUTE FUNCTION bump_points_version('enterprises:points');
-    DROP FUNCTION IF EXISTS log_points_inserted(), log_points_deleted(), log_points_updated(), log_point_moved();
+    DROP FUNCTION IF EXISTS log_points_written(), log_points_updated(), log_point_moved();
     DROP FUNCTION IF EXISTS log_point_version(text, bigint);
     DROP TABLE IF EXISTS point_changes;
     """)

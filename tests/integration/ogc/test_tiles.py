@@ -278,8 +278,8 @@ def test_every_point_layer_table_bumps_its_points_version(engine):
     with engine.connect() as conn:  # tgtype bits: 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE
         events = dict(conn.execute(text(
             "SELECT c.relname, bit_or(t.tgtype::int & 60) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname IN ('bump_points_version', 'log_points_inserted', "
-            "'log_points_deleted', 'log_points_updated') AND t.tgtype::int & 1 = 0 GROUP BY c.relname")).all())
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname IN ('bump_points_version', 'log_points_written', "
+            "'log_points_updated') AND t.tgtype::int & 1 = 0 GROUP BY c.relname")).all())
     points = {layer.table for layer in LAYERS.values() if layer.geometry_type == "Point"}
     assert points and all(events.get(table) == 60 for table in points), events
 
