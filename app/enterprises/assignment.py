@@ -78,7 +78,7 @@ def assign_all(conn: Connection) -> int:
     # the other order would deadlock against a zone edit.
     zones = load_zones(conn)
     _lock_enterprises(conn)
-    industry_ids = list(conn.execute(text("SELECT id FROM plan_industries ORDER BY id")).scalars())
+    industry_ids = _industry_ids(conn)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         buf = bytearray()
@@ -147,12 +147,13 @@ def _reassign(conn: Connection, rows: "_Rows", zones: list[ZoneInfo]) -> int:
 
 # -- reading and writing the rows a re-assignment touches ------------------------------------------
 class _Rows:
-    """Enterprises read for a re-assignment, column-wise: row address (text), credit code, name, lon, lat,
-    plan industry, and the stored placement as an index into ``stored`` ((zones, primary zone, reason))."""
+    """Enterprises read for a re-assignment, column-wise: row address (text), credit code, lon, lat, plan
+    industry, and the stored placement as an index into ``stored`` ((zones, primary zone, reason)). Names
+    are read afterwards for the few whose primary zone changes (_named)."""
 
-    def __init__(self, tids: list[str], usccs: list[str], names: list[str], x: np.ndarray, y: np.ndarray,
-                 industries: list[str | None], stored_of: np.ndarray, stored: list[tuple]):
-        self.tids, self.usccs, self.names, self.x, self.y = tids, usccs, names, x, y
+    def __init__(self, tids: list[str], usccs: list[str], x: np.ndarray, y: np.ndarray,
+                 industries: np.ndarray, stored_of: np.ndarray, stored: list[tuple]):
+        self.tids, self.usccs, self.x, self.y = tids, usccs, x, y
         self.industries, self.stored_of, self.stored = industries, stored_of, stored
 
     def __len__(self) -> int:
@@ -163,22 +164,24 @@ class _Rows:
 # tens of thousands of rows but only a few hundred distinct stored placements: parsing each row's zone
 # array and reason is what made the read cost more than the query. Each distinct placement is then read
 # once, from one row that holds it.
-_READ = ("SELECT CAST(e.ctid AS text), e.uscc, e.name, ST_X(e.geom), ST_Y(e.geom), e.plan_industry, "
+# The plan industry comes as its place in the list :industry_ids (0: none), a number, not text to decode.
+_INDUSTRY = "CAST(COALESCE(array_position(CAST(:industry_ids AS text[]), e.plan_industry), 0) AS int2)"
+_READ = ("SELECT CAST(e.ctid AS text), e.uscc, ST_X(e.geom), ST_Y(e.geom), " + _INDUSTRY + ", "
          + _STORED_HASH.format(p="e") + " FROM {source}")
 # The same in one statement, each stored placement beside the rows: for a reader that does not hold the
 # table still (a preview), when a row changed between the two statements above.
 _READ_AT_ONCE = """
 , found AS MATERIALIZED (
-    SELECT e.ctid AS t, e.uscc, e.name, e.geom, e.plan_industry, e.zones, e.primary_zone, e.primary_reason,
+    SELECT e.ctid AS t, e.uscc, e.geom, {industry} AS industry, e.zones, e.primary_zone, e.primary_reason,
            {hash} AS h
     FROM {source}
 )
-SELECT CAST(t AS text), uscc, name, ST_X(geom), ST_Y(geom), plan_industry, h,
+SELECT CAST(t AS text), uscc, ST_X(geom), ST_Y(geom), industry, h,
        CAST(NULL AS text[]), CAST(NULL AS text), CAST(NULL AS text) FROM found
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, h, zones, primary_zone, primary_reason
+SELECT NULL, NULL, NULL, NULL, NULL, h, zones, primary_zone, primary_reason
 FROM found GROUP BY h, zones, primary_zone, primary_reason
-""".replace("{hash}", _STORED_HASH.format(p="e"))
+""".replace("{hash}", _STORED_HASH.format(p="e")).replace("{industry}", _INDUSTRY)
 
 
 def _run(conn: Connection, sql: str, params: dict) -> list[tuple]:
@@ -192,11 +195,13 @@ def _run(conn: Connection, sql: str, params: dict) -> list[tuple]:
 def _read(conn: Connection, with_sql: str, source: str, params: dict) -> _Rows:
     """The rows of ``source`` (a FROM clause naming enterprises ``e``) after the CTEs of ``with_sql``
     (a WITH clause, or "")."""
+    industry_ids = _industry_ids(conn)
+    params = {**params, "industry_ids": industry_ids}
     found = {r[1]: r for r in _run(conn, with_sql + _READ.replace("{source}", source), params)}
     # (A point on the seam of two pieces, or inside two searched areas, comes back twice: once by code.)
     first: dict[int, str] = {}
     for r in found.values():
-        first.setdefault(r[6], r[0])
+        first.setdefault(r[5], r[0])
     placements = {h: (tuple(z or ()), p, reason) for h, z, p, reason in _run(conn, (
         f"SELECT {_STORED_HASH.format(p='e')}, e.zones, e.primary_zone, e.primary_reason FROM enterprises e "
         "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": "{" + ",".join(f'"{t}"' for t in first.values()) + "}"})}
@@ -205,18 +210,22 @@ def _read(conn: Connection, with_sql: str, source: str, params: dict) -> _Rows:
         for r in _run(conn, (with_sql or "WITH _ AS (SELECT 1)") + _READ_AT_ONCE.replace("{source}", source), params):
             if r[0] is not None:
                 found[r[1]] = r
-            elif r[6] in placements:  # two stored placements with one hash (odds ~1e-15): never guess
+            elif r[5] in placements:  # two stored placements with one hash (odds ~1e-15): never guess
                 raise RuntimeError("two stored placements share a hash; run `qingpu check assignments`")
             else:
-                placements[r[6]] = (tuple(r[7] or ()), r[8], r[9])
+                placements[r[5]] = (tuple(r[6] or ()), r[7], r[8])
     keys = list(placements)
     index = {h: i for i, h in enumerate(keys)}
     rows = list(found.values())
     n = len(rows)
-    return _Rows([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                 np.fromiter((r[3] for r in rows), float, n), np.fromiter((r[4] for r in rows), float, n),
-                 [r[5] for r in rows], np.fromiter((index[r[6]] for r in rows), np.int64, n),
-                 [placements[h] for h in keys])
+    industries = np.array([None, *industry_ids], dtype=object)[np.fromiter((r[4] for r in rows), np.int64, n)]
+    return _Rows([r[0] for r in rows], [r[1] for r in rows],
+                 np.fromiter((r[2] for r in rows), float, n), np.fromiter((r[3] for r in rows), float, n),
+                 industries, np.fromiter((index[r[5]] for r in rows), np.int64, n), [placements[h] for h in keys])
+
+
+def _industry_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(text("SELECT id FROM plan_industries ORDER BY id")).scalars())
 
 
 def _fetch_points(conn: Connection, where: str, params: dict) -> _Rows:
@@ -269,11 +278,23 @@ def _compare(rows: _Rows, assignment: Assignment) -> tuple[dict, np.ndarray]:
     for i in moved:
         zones, primary, _ = rows.stored[rows.stored_of[i]]
         placement = assignment.placements[group_of[i]]
-        changes.append({"uscc": rows.usccs[i], "name": rows.names[i], "from": primary, "to": placement.primary,
+        changes.append({"uscc": rows.usccs[i], "name": None, "from": primary, "to": placement.primary,
                         "reason": placement.reason})
     impact = {"entered": {z: flat(entered[z]) for z in sorted(entered)},
               "left": {z: flat(left[z]) for z in sorted(left)}, "primary_changed": changes}
     return impact, (np.sort(np.concatenate(changed)) if changed else np.zeros(0, np.int64))
+
+
+def _named(conn: Connection, impact: dict) -> dict:
+    """The impact with the names of the enterprises whose primary zone changes (read for those alone: a
+    big edit moves tens of thousands of memberships but changes few primaries)."""
+    changes = impact["primary_changed"]
+    if changes:
+        names = dict(_run(conn, "SELECT uscc, name FROM enterprises WHERE uscc = ANY(CAST(:u AS text[]))",
+                          {"u": [c["uscc"] for c in changes]}))
+        for c in changes:
+            c["name"] = names.get(c["uscc"])
+    return impact
 
 
 def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.ndarray) -> int:
@@ -362,7 +383,7 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
     zone in ``pairs`` (their order flipped); with ``members_of`` (new kind or targets) everything
     inside the old or new boundary."""
     if old_wkb is None and new_wkb is None:
-        return _Rows([], [], [], np.zeros(0), np.zeros(0), [], np.zeros(0, np.int64), [])
+        return _Rows([], [], np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, np.int64), [])
     # The planner cannot estimate ST_Subdivide's output and over-costs the join, which
     # switches on JIT compilation: ~0.2 s lost before the first row on a 1M-row table.
     with _planner(conn, jit="off"):
@@ -422,7 +443,7 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     assignment = _assign(rows, zones)
     impact, changed = _compare(rows, assignment)
     _write(conn, rows, assignment, changed)
-    return impact
+    return _named(conn, impact)
 
 
 def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | None, *, kind: str | None = None,
@@ -450,7 +471,7 @@ def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | No
         (after.kind, after.target_industries) != (current.kind, current.target_industries)
     rows = _affected(conn, old_wkb, new_geom_wkb, _flip_pairs(current, after, hypothetical),
                      members_of=zone_id if retargeted else None)
-    return _compare(rows, _assign(rows, hypothetical))[0]
+    return _named(conn, _compare(rows, _assign(rows, hypothetical))[0])
 
 
 # -- consistency check --------------------------------------------------------------------------------
