@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from psycopg.copy import QueuedLibpqWriter
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from app.core.store import bump_version
 from app.enterprises.assignment import lock_enterprises, place_points, reassign_usccs
@@ -163,7 +165,8 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
 # indexes are built once (a sort each) and the foreign keys checked once (one join each), instead of
 # 100,000 single index inserts and 200,000 single-row key lookups (~3 s at 100,000 rows). The primary key
 # stays. The table is held exclusively meanwhile: readers of the empty table wait for the import instead
-# of seeing no rows. The definitions are read back from the catalogue, so the migrations stay the one
+# of seeing no rows (and when readers hold it as the import starts, the import waits at most
+# BULK_LOCK_WAIT, then goes row by row). The definitions are read back from the catalogue, so the migrations stay the one
 # place that states them, and the table ends the transaction with exactly what it had. Only the table's
 # owner may do this; anyone else takes the row-by-row path.
 BULK_MIN_ROWS = 2000
@@ -175,10 +178,35 @@ def _empty_and_ours(conn: Connection) -> bool:
         "FROM pg_class c WHERE c.oid = CAST('enterprises' AS regclass)")).scalar())
 
 
+# How long a bulk load waits for readers of enterprises to finish before it takes the row-by-row path:
+# shorter than the server's deadlock_timeout (1 s), so when a reader holds the table and then waits for
+# the layout lock this import holds, the import gives way instead of either being aborted as a deadlock.
+BULK_LOCK_WAIT = "500ms"
+
+
+def _hold_exclusively(conn: Connection) -> bool:
+    """Whether enterprises could be locked ACCESS EXCLUSIVE within BULK_LOCK_WAIT (in a savepoint, so a
+    refusal leaves the transaction as it was)."""
+    previous = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": BULK_LOCK_WAIT})
+        conn.execute(text("LOCK TABLE enterprises IN ACCESS EXCLUSIVE MODE"))
+    except OperationalError as exc:
+        if not isinstance(exc.orig, LockNotAvailable):
+            raise
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": previous})
+    return True
+
+
 def _drop_for_bulk_load(conn: Connection) -> list[str]:
     """Drop the foreign keys of enterprises and the indexes that back no constraint; returns the
-    statements that put them back."""
-    conn.execute(text("LOCK TABLE enterprises IN ACCESS EXCLUSIVE MODE"))
+    statements that put them back (none when readers held the table: then nothing was dropped)."""
+    if not _hold_exclusively(conn):
+        return []
     indexes = conn.execute(text(
         "SELECT CAST(CAST(i.indexrelid AS regclass) AS text), pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = CAST('enterprises' AS regclass) "

@@ -154,3 +154,32 @@ def test_a_bulk_load_that_fails_after_dropping_the_indexes_leaves_the_table_as_i
     assert catalogue(empty) == before
     with empty.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM enterprises")).scalar_one() == 0
+
+
+def test_a_reader_holding_the_table_makes_the_import_go_row_by_row_instead_of_waiting(empty):
+    """A transaction that has read enterprises (and might next wait for the layout lock the import holds)
+    is neither made to wait nor aborted as a deadlock: the import gives up the exclusive lock after
+    BULK_LOCK_WAIT and writes row by row beside it, with the same result."""
+    import threading
+
+    with empty.begin() as conn:
+        conn.execute(text("DELETE FROM enterprises"))
+    before = catalogue(empty)
+    data = district_file(empty, N, seed=5)
+    reports = []
+    with empty.connect() as reader:
+        reader.begin()
+        assert reader.execute(text("SELECT count(*) FROM enterprises")).scalar_one() == 0  # holds ACCESS SHARE
+        worker = threading.Thread(target=lambda: reports.append(
+            import_enterprises(empty, data, "beside-a-reader.csv", crs="gcj02")))
+        worker.start()
+        worker.join(120)
+        finished = not worker.is_alive()
+        seen = reader.execute(text("SELECT count(*) FROM enterprises")).scalar_one()  # the reader goes on
+        reader.rollback()
+    worker.join()
+    assert finished, "the import waited for the reader"
+    assert reports[0].loaded and reports[0].inserted == N and seen == N
+    assert catalogue(empty) == before
+    with empty.connect() as conn:
+        assert check_assignments(conn)["mismatched"] == []
