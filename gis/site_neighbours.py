@@ -8,24 +8,67 @@ All coordinates are metres (EPSG:4549).
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from scipy.spatial import cKDTree
 
 
 class FirmCounter:
+    """The k-d tree and the summed-area grid are each made on first use (a counter whose bounds are never
+    asked for, as the upstream/downstream split of a few shown sites, never builds its grid)."""
+
     def __init__(self, points: np.ndarray, cell_m: float = 100.0):
         self.points = np.asarray(points, dtype=float).reshape(-1, 2)
         self.cell = cell_m
-        self.tree = cKDTree(self.points, leafsize=32) if len(self.points) else None
-        if len(self.points):
-            self.origin = self.points.min(axis=0) - cell_m
-            extent = self.points.max(axis=0) + cell_m - self.origin
-            nx, ny = (np.ceil(extent / cell_m).astype(int) + 1)
-            ix, iy = self._cell(self.points)
-            grid = np.zeros((ny, nx), dtype=np.int64)
-            np.add.at(grid, (iy, ix), 1)
-            self.sat = np.zeros((ny + 1, nx + 1), dtype=np.int64)  # summed-area table, zero-padded
-            self.sat[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
+        self._tree = self._sat = None
+        self._lock = threading.Lock()
+        self.grid_carried = False
+
+    @property
+    def tree(self):
+        if self._tree is None and len(self.points):
+            with self._lock:
+                if self._tree is None:
+                    self._tree = cKDTree(self.points, leafsize=32)
+        return self._tree
+
+    @property
+    def sat(self) -> np.ndarray:
+        if self._sat is None:
+            with self._lock:
+                if self._sat is None:
+                    self.origin = self.points.min(axis=0) - self.cell
+                    extent = self.points.max(axis=0) + self.cell - self.origin
+                    nx, ny = (np.ceil(extent / self.cell).astype(int) + 1)
+                    ix, iy = self._cell(self.points)
+                    grid = np.zeros((ny, nx), dtype=np.int64)
+                    np.add.at(grid, (iy, ix), 1)
+                    sat = np.zeros((ny + 1, nx + 1), dtype=np.int64)  # summed-area table, zero-padded
+                    sat[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
+                    self._sat = sat
+        return self._sat
+
+    def updated(self, points: np.ndarray, removed: np.ndarray, added: np.ndarray) -> "FirmCounter":
+        """The counter of ``points`` (these points without ``removed``, with ``added``): its grid made
+        from this one's by adding and taking away those points' cells when the extent is unchanged (the
+        same integers a count from scratch gives), else on first use; its k-d tree on first use."""
+        out = FirmCounter(points, self.cell)
+        if self._sat is None or not len(out.points) or len(self.points) == 0:
+            return out
+        if not ((out.points.min(axis=0) == self.points.min(axis=0)).all()
+                and (out.points.max(axis=0) == self.points.max(axis=0)).all()):
+            return out
+        sat = self._sat.copy()
+        out.origin = self.origin
+        for xy, step in ((np.asarray(removed, dtype=float).reshape(-1, 2), -1),
+                         (np.asarray(added, dtype=float).reshape(-1, 2), 1)):
+            ix, iy = out._cell(xy)
+            for i, j in zip(ix, iy):
+                sat[j + 1:, i + 1:] += step
+        out._sat = sat
+        out.grid_carried = True  # same origin and shape: bounds away from the changed cells are this one's
+        return out
 
     def _cell(self, xy):
         ij = np.floor((xy - self.origin) / self.cell).astype(int)
@@ -43,9 +86,10 @@ class FirmCounter:
     def bounds(self, xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) bounds of the number of firms within ``radius`` of each point of ``xy``."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        if self.tree is None or len(xy) == 0:
+        if not len(self.points) or len(xy) == 0:
             zero = np.zeros(len(xy))
             return zero, zero
+        _ = self.sat  # made on first use, with its origin
         rel = (xy - self.origin) / self.cell
         inner, outer = radius / np.sqrt(2) / self.cell, radius / self.cell
         lo = self._cells_sum(np.ceil(rel[:, 0] - inner).astype(int), np.ceil(rel[:, 1] - inner).astype(int),
@@ -65,3 +109,39 @@ class FirmCounter:
         out = np.empty(len(xy))
         out[order] = self.tree.query_ball_point(xy[order], r=radius, return_length=True)
         return out
+
+
+class SitePoints:
+    """Sites' measuring points (EPSG:4549; NaN for a site without one), to adjust counts already made when
+    firms move: a firm within ``radius`` of a site is the same pair, by the same squared distance, as that
+    site's firm within ``radius`` (the k-d tree's counts equal this brute force: see the tests)."""
+
+    BRUTE_FORCE = 256  # up to this many moved points, each compared with every site (about 1 ms each)
+
+    def __init__(self, xy: np.ndarray):
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        self.rows = np.flatnonzero(np.isfinite(xy).all(axis=1))
+        self.xy = xy[self.rows]
+        self._tree = None
+
+    def near(self, points: np.ndarray, reach: float) -> np.ndarray:
+        """Rows of the sites within ``reach`` of any of ``points`` along both axes (a square, not a circle)."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        hit = np.zeros(len(self.rows), dtype=bool)
+        for p in points:
+            hit |= (np.abs(self.xy - p) <= reach).all(axis=1)
+        return self.rows[hit]
+
+    def add_counts(self, counts: np.ndarray, points: np.ndarray, deltas: np.ndarray, radius: float) -> None:
+        """``counts[i] += delta`` for every site i within ``radius`` of each point (in place)."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        if not len(self.rows) or not len(points):
+            return
+        if len(points) <= self.BRUTE_FORCE:
+            near = (np.flatnonzero(((self.xy - p) ** 2).sum(axis=1) <= radius * radius) for p in points)
+        else:
+            if self._tree is None:
+                self._tree = cKDTree(self.xy, leafsize=32)
+            near = self._tree.query_ball_point(points, r=radius)
+        for found, delta in zip(near, deltas):
+            counts[self.rows[found]] += delta

@@ -19,7 +19,7 @@ from app.core.errors import bad_request
 from app.sites import facts as site_facts
 from app.sites import store as q
 from app.sites.spec import SearchIn, check_search
-from gis.site_neighbours import FirmCounter
+from gis.site_neighbours import FirmCounter, SitePoints
 from gis.site_scoring import (
     CALIBRATION_SAMPLE,
     CRITERIA_INFO,
@@ -196,12 +196,65 @@ class _Counters:
     """The firm counters of one set of industries as of one stamp of the enterprises' positions and plan
     industries, and the per-site store of the newest copy of the site facts searched with them. After a
     write to the sites the next copy's store starts from the previous one's (``_Neighbours.carry``), so a
-    one-site edit costs that site's counts, not every candidate's."""
+    one-site edit costs that site's counts, not every candidate's; after enterprises moved, ``moved``
+    makes the next counters from these points and the logged changes, and adjusts the counts held."""
 
-    def __init__(self, counters: dict[str, FirmCounter]):
-        self.counters = counters
+    def __init__(self, sets: tuple, kinds: np.ndarray, pts: np.ndarray, stamp: tuple, database: int | None,
+                 counters: dict[str, FirmCounter] | None = None):
+        family, up_f, down_f = (set(s) for s in sets)
+        self.sets, self.kinds, self.pts, self.stamp, self.database = sets, kinds, pts, stamp, database
+        self.members = {"same_industry": family, "chain": up_f | down_f, "upstream": up_f, "downstream": down_f}
+        self.counters = counters or {name: FirmCounter(self.points_of(name)) for name in self.members}
         self._latest: _Neighbours | None = None
         self._lock = threading.Lock()
+        self.from_log = False  # made by ``moved`` (for tests and benchmarks)
+
+    def points_of(self, counter: str, kinds=None, pts=None) -> np.ndarray:
+        kinds, pts = (self.kinds, self.pts) if kinds is None else (kinds, pts)
+        return pts[np.isin(kinds, list(self.members[counter]))] if len(kinds) else np.empty((0, 2))
+
+    def moved(self, stamp: tuple, kinds: np.ndarray, pts: np.ndarray, deltas: np.ndarray) -> "_Counters | None":
+        """The counters after the logged changes (``deltas`` -1: a point gone from there, +1: one added),
+        with the newest store's exact counts adjusted by the sites within each radius of each changed
+        point (the same comparison of the same coordinates as a count from scratch); None when a point
+        said to be gone is not among these (then the caller reads every point)."""
+        keep = np.ones(len(self.kinds), dtype=bool)
+        for k in np.flatnonzero(deltas < 0):
+            at = np.flatnonzero(keep & (self.kinds == kinds[k]) & (self.pts[:, 0] == pts[k, 0])
+                                & (self.pts[:, 1] == pts[k, 1]))
+            if not len(at):
+                return None
+            keep[at[0]] = False
+        added = deltas > 0
+        new_kinds, new_pts = np.concatenate([self.kinds[keep], kinds[added]]), np.concatenate([self.pts[keep], pts[added]])
+        counters = {name: c.updated(self.points_of(name, new_kinds, new_pts), self.points_of(name, kinds[~added], pts[~added]),
+                                    self.points_of(name, kinds[added], pts[added]))
+                    for name, c in self.counters.items()}
+        out = _Counters(self.sets, new_kinds, new_pts, stamp, self.database, counters)
+        out.from_log = True
+        with self._lock:
+            held = self._latest
+        if held is None:
+            return out
+        store = out._latest = _Neighbours(out.counters, held.facts)
+        with held._lock:
+            counts = {key: arr.copy() for key, arr in held._counts.items()}
+            bounds = dict(held._bounds)
+        sites = SitePoints(held.facts.xy)
+        for (counter, radius), arr in counts.items():
+            mine = np.isin(kinds, list(self.members[counter]))
+            sites.add_counts(arr, pts[mine], deltas[mine], radius)  # NaN (not yet measured) stays NaN
+            store._counts[(counter, radius)] = arr
+        for (counter, radius), (lo, hi) in bounds.items():
+            new = out.counters[counter]
+            if not new.grid_carried:
+                continue  # the grid was made anew (its extent changed): bounds of every site on first use
+            # a site's bounds sum the grid cells within about radius + a cell of it: elsewhere unchanged
+            rows = sites.near(pts[np.isin(kinds, list(self.members[counter]))], radius + 2 * new.cell)
+            lo, hi = lo.copy(), hi.copy()
+            lo[rows], hi[rows] = new.bounds(held.facts.xy[rows], radius)
+            store._bounds[(counter, radius)] = (lo, hi)
+        return out
 
     def store_for(self, facts: "site_facts.SiteFacts") -> _Neighbours:
         with self._lock:
@@ -216,8 +269,12 @@ class _Counters:
 
 
 # Keyed on the database, the stamp of the enterprises' positions and plan industries, and the industries
-# counted; a new stamp is a new key and the old entries age out.
+# counted; a new stamp is a new key and the old entries age out. _LATEST_COUNTERS: per database and
+# industries, the newest counters made, which the next ones start from when the enterprises' change log
+# holds every version since.
 _NEIGHBOURS = LruCache(max_entries=16)
+_LATEST_COUNTERS: dict[tuple, "_Counters"] = {}
+MOVED_LIMIT = 5_000  # more changed points than this and the counters are built from every point again
 
 
 def _neighbours(conn, facts, family, up_f: set, down_f: set) -> _Neighbours:
@@ -226,21 +283,29 @@ def _neighbours(conn, facts, family, up_f: set, down_f: set) -> _Neighbours:
     held = _NEIGHBOURS.get((where, q.points_stamp(conn), sets))
     if held is not None:
         return held.store_for(facts)
-    stamp, kinds, pts = q.enterprise_points(conn, sorted(set(family) | up_f | down_f))
-
-    def counter(ids) -> FirmCounter:
-        return FirmCounter(pts[np.isin(kinds, list(ids))] if len(kinds) else np.empty((0, 2)))
-
-    built = _Counters({"same_industry": counter(family), "chain": counter(up_f | down_f),
-                       "upstream": counter(up_f), "downstream": counter(down_f)})
-    _NEIGHBOURS.put((where, stamp, sets), built)
-    return (_NEIGHBOURS.get((where, stamp, sets)) or built).store_for(facts)
+    industries = sorted(set(family) | up_f | down_f)
+    built = None
+    prev = _LATEST_COUNTERS.get((where, sets))
+    if prev is not None and prev.stamp[1] is not None and prev.database == q.database_identity(conn):
+        changes = q.enterprise_point_changes(conn, prev.stamp[0], industries, MOVED_LIMIT)
+        if changes is not None:
+            built = prev if changes[0] == prev.stamp else prev.moved(*changes)
+    if built is None:
+        stamp, kinds, pts = q.enterprise_points(conn, industries)
+        built = _Counters(sets, kinds, pts, stamp, q.database_identity(conn))
+    _NEIGHBOURS.put((where, built.stamp, sets), built)
+    _LATEST_COUNTERS.pop((where, sets), None)
+    _LATEST_COUNTERS[(where, sets)] = built  # newest last; the oldest go beyond 16
+    while len(_LATEST_COUNTERS) > 16:
+        _LATEST_COUNTERS.pop(next(iter(_LATEST_COUNTERS)))
+    return (_NEIGHBOURS.get((where, built.stamp, sets)) or built).store_for(facts)
 
 
 def clear_caches() -> None:
     """Forget this process's site facts and neighbour stores (benchmarks of a first search use it)."""
     site_facts.clear_cache()
     _NEIGHBOURS.clear()
+    _LATEST_COUNTERS.clear()
 
 
 def _spread_sample(ids, size: int) -> np.ndarray:

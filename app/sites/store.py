@@ -190,6 +190,38 @@ def enterprise_points(conn: Connection, industries: list[str]) -> tuple[tuple, n
                                                                    np.array(row[4], dtype=float)])
 
 
+def database_identity(conn: Connection) -> int:
+    """This database's oid: a database dropped and made again under the same name gets another one."""
+    return conn.execute(text("SELECT oid FROM pg_database WHERE datname = current_database()")).scalar_one()
+
+
+def enterprise_point_changes(conn: Connection, held: int, industries: list[str], limit: int):
+    """(the enterprises' points stamp now, plan_industry array, N x 2 EPSG:4549 coordinates, deltas) of
+    the points of ``industries`` that changed after version ``held`` of `enterprises:points` (-1 where a
+    point was, +1 where it is: the log of migration 0014, point_changes), transformed by PostGIS as
+    ``enterprise_points`` does; None when a version since is not fully logged (no header: a big statement,
+    a TRUNCATE, pruned) or more than ``limit`` points changed. One statement: stamp and changes agree."""
+    row = _one_binary(conn, f"""
+        WITH v(version, changed_at) AS (SELECT {_STAMP_SQL}),
+        log AS (SELECT c.version, c.delta, c.lon, c.lat, c.plan_industry FROM point_changes c, v
+                WHERE c.collection = :c AND c.version > :held AND c.version <= v.version),
+        moved AS (SELECT delta, plan_industry, ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 4549) AS g
+                  FROM log WHERE delta <> 0 AND plan_industry = ANY(:ind))
+        SELECT (SELECT version FROM v), (SELECT changed_at FROM v),
+          (SELECT count(DISTINCT version) FROM log WHERE delta = 0) = (SELECT version FROM v) - :held
+            AND (SELECT count(*) FROM moved) <= :limit,
+          (SELECT array_agg(plan_industry) FROM moved), (SELECT array_agg(ST_X(g)) FROM moved),
+          (SELECT array_agg(ST_Y(g)) FROM moved), (SELECT array_agg(delta) FROM moved)""",
+        {"c": points_version_key("enterprises"), "held": held, "ind": list(industries), "limit": limit})
+    if row[0] is None or not row[2]:
+        return None
+    if row[3] is None:
+        return (int(row[0]), row[1]), np.array([], dtype=object), np.empty((0, 2)), np.zeros(0, dtype=np.int64)
+    return ((int(row[0]), row[1]), np.array(row[3], dtype=object),
+            np.column_stack([np.array(row[4], dtype=float), np.array(row[5], dtype=float)]),
+            np.array(row[6], dtype=np.int64))
+
+
 def points_stamp(conn: Connection) -> tuple:
     """(version, changed_at) of the enterprises' positions and plan industries (migration 0011's trigger)."""
     return data_stamp(conn, points_version_key("enterprises"))

@@ -202,14 +202,23 @@ def test_site_searches_stay_exact_across_two_workers(two_workers, client, engine
         before = _searches_from_both(port, headers, body, 2)
         assert all(a == before[0] for a in before) and before[0]["count"] > 20
         site = before[0]["results"][0]["id"]
-        with engine.begin() as conn:
+        with engine.begin() as conn:  # and a peer firm moved onto the next site (the enterprises' point log)
             conn.execute(text("UPDATE sites SET price = 0.5, geom = ST_Translate(geom, 0.02, 0.01) WHERE id = :i"),
                          {"i": site})
+            conn.execute(text(
+                "INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, source_crs, geom) "
+                "SELECT 'TSTWRK000000000001', '两进程测试企业', '3985', 'newmat', 'exact', 'wgs84', "
+                "ST_PointOnSurface(geom) FROM sites WHERE id = :s"), {"s": before[0]["results"][1]["id"]})
         truth = fresh()
         assert truth != before[0]
+        peer = next(r for r in truth["results"] if r["id"] == before[0]["results"][1]["id"])
+        was = next(r for r in before[0]["results"] if r["id"] == peer["id"])
+        same = [next(c["raw"] for c in r["criteria"] if c["id"] == "same_industry") for r in (was, peer)]
+        assert same[1] == same[0] + 1
         assert next(r for r in truth["results"] if r["id"] == site)["price"] == 0.5
         for answer in _searches_from_both(port, headers, body, 3):
             assert answer == truth
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM sites WHERE synthetic"))
+            conn.execute(text("DELETE FROM enterprises WHERE uscc = 'TSTWRK000000000001'"))

@@ -229,3 +229,31 @@ def test_a_corridor_edit_recomputes_every_sites_corridor_distance(client, engine
         with engine.begin() as conn:
             conn.execute(text("UPDATE zones SET geom = :g WHERE id = :z"), {"g": g, "z": corridor})
         _refreshed(client)
+
+
+def test_moved_added_and_removed_firms_adjust_the_counts_held(client, engine, demo):  # noqa: F811
+    """Firms moved, added and deleted in plain SQL (the enterprises' change log, migration 0014): the next
+    searches make their counters from the held points and the log, adjust the counts held, and answer as
+    a process that read every firm afresh."""
+    from app.sites import search
+
+    _answers(client)
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT x, y FROM sites ORDER BY id LIMIT 1")).one()
+        near = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), "
+                                 "4549), 4326) AS p) t"), {"x": top[0] + 300, "y": top[1]}).one()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enterprises SET geom = ST_Translate(geom, 0.01, -0.005) WHERE uscc IN "
+                          "(SELECT uscc FROM enterprises WHERE uscc LIKE 'TSTCNT%' ORDER BY uscc LIMIT 40)"))
+        conn.execute(text("DELETE FROM enterprises WHERE uscc IN (SELECT uscc FROM enterprises "
+                          "WHERE uscc LIKE 'TSTCNT%' ORDER BY uscc DESC LIMIT 25)"))
+        for n, industry in enumerate(["newmat", "equip", "ic", "eco"]):  # beside a site: counted for sure
+            conn.execute(text("INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, "
+                              "source_crs, geom) VALUES (:u, '移动测试企业', '3985', :i, 'exact', 'wgs84', "
+                              "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
+                         {"u": f"TSTCNT9{n:011d}", "i": industry, "lon": near[0], "lat": near[1]})
+    after = _answers(client)
+    made = list(search._LATEST_COUNTERS.values())
+    assert made and all(c.from_log for c in made)  # every industry set searched was caught up from the log
+    clear_caches()
+    assert _answers(client) == after
