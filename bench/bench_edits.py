@@ -13,6 +13,10 @@ path (untimed) so every run starts from the same layout. Beside each:
   new boundary read, assigned, and its changed rows written by the previous UPDATE … FROM unnest of
   per-row arrays, keyed by credit code), rolled back.
 
+With --vacuum, each timed edit starts from a vacuumed table (VACUUM enterprises, untimed), as autovacuum
+leaves it between a planner's edits; without it each edit right after its undo first prunes the row versions
+the undo left on the same pages.
+
 Edits: typical = 智慧物流组团 pushed ~1 km into the core; large = a 3 km bulge there; whole-zone redraw =
 the same zone replaced by a disc of similar area 6 km away (everything it held leaves, everything under
 the disc enters). Results go to bench/results/edits-<n>.json.
@@ -67,6 +71,11 @@ def edit(engine, geom, comment: str, commit: bool) -> tuple[float, int]:
     return elapsed, sum(len(v) for v in moved["entered"].values()) + sum(len(v) for v in moved["left"].values())
 
 
+def vacuum(engine) -> None:
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM enterprises"))
+
+
 def baseline(engine, old_wkb: bytes, new_wkb: bytes) -> tuple[float, int]:
     """The previous way: everyone inside the old or new zone, written by credit code (rolled back)."""
     with engine.connect() as conn:
@@ -101,6 +110,9 @@ def main() -> None:
     ap.add_argument("--db", default="qingpu_bench_edits")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--vacuum", action="store_true",
+                    help="VACUUM enterprises (untimed) before each timed edit, as autovacuum leaves the table between "
+                         "a planner's edits minutes apart; without it each edit reads the rows its undo just rewrote")
     args = ap.parse_args()
     engine = engine_for(build(args.n, args.db, args.reuse))
     with engine.begin() as conn:
@@ -123,9 +135,13 @@ def main() -> None:
         geom = shapely_wkb.loads(new_wkb)
         commits, dries, bases, moved, considered = [], [], [], 0, 0
         for _ in range(args.runs):
+            if args.vacuum:
+                vacuum(engine)
             s, moved = edit(engine, geom, "bench " + label, commit=True)
             commits.append(s)
             edit(engine, original, "bench: undo", commit=True)  # untimed: the same layout for the next run
+            if args.vacuum:
+                vacuum(engine)
             dries.append(edit(engine, geom, "bench dry run", commit=False)[0])
             b, considered = baseline(engine, old_wkb, new_wkb)
             bases.append(b)
@@ -143,6 +159,7 @@ def main() -> None:
     out = Path(__file__).resolve().parent / "results" / f"edits-{args.n}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="minutes"), "enterprises": total,
+                               "vacuum_before_each_edit": args.vacuum,
                                "cpus": os.cpu_count(), "load": load, "edits": results}, indent=2))
     print(out)
 

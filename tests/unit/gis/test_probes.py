@@ -1,0 +1,39 @@
+"""Probe boxes cover an area tightly: every point of it lies in a box, and a sliver gets small boxes."""
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from gis.probes import probe_boxes
+
+
+def _inside_any(boxes, x, y):
+    return ((x[:, None] >= boxes[:, 0]) & (x[:, None] <= boxes[:, 2]) &
+            (y[:, None] >= boxes[:, 1]) & (y[:, None] <= boxes[:, 3])).any(axis=1)
+
+
+def test_every_point_of_a_crescent_and_its_boundary_lies_in_a_box():
+    disc = shapely.Point(121.0, 31.0).buffer(0.02, quad_segs=32)
+    crescent = disc.difference(shapely.Point(121.01, 31.0).buffer(0.018, quad_segs=32))
+    boxes = probe_boxes(crescent)
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(120.97, 121.03, 200_000), rng.uniform(30.97, 31.03, 200_000)
+    inside = shapely.intersects_xy(crescent, x, y)
+    assert inside.sum() > 1000 and _inside_any(boxes, x[inside], y[inside]).all()
+    edge = np.asarray(shapely.segmentize(crescent.exterior, 0.0001).coords)  # on the boundary too
+    assert _inside_any(boxes, edge[:, 0], edge[:, 1]).all()
+    box_area = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sum()
+    envelope = (crescent.bounds[2] - crescent.bounds[0]) * (crescent.bounds[3] - crescent.bounds[1])
+    assert box_area < 0.5 * envelope  # far tighter than the crescent's own box
+
+
+def test_a_long_sliver_gets_boxes_as_thin_as_itself():
+    sliver = Polygon([(121.0, 31.0), (121.03, 31.03), (121.03, 31.0300001)])
+    boxes = probe_boxes(sliver)
+    box_area = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sum()
+    assert box_area < 0.05 * 0.03 * 0.03
+    t = np.linspace(0, 1, 1000)
+    assert _inside_any(boxes, 121.0 + 0.03 * t, 31.0 + 0.03 * t).all()
+
+
+def test_no_area_no_boxes():
+    assert probe_boxes(None).shape == (0, 4) and probe_boxes(Polygon()).shape == (0, 4)
