@@ -97,12 +97,17 @@ def fresh_layout_database(db: str):
 
 
 def bench_url(db: str = "qingpu_bench") -> str:
+    """The URL of an existing bench database, its schema brought up to the code's (a database built by an
+    older checkout lacks the newer tables the server reads)."""
     from app.core.localdb import LocalCluster
+    from app.core.migrate import upgrade
     from app.core.settings import load_settings
 
     cluster = LocalCluster.from_settings(load_settings())
     cluster.ensure_running()
-    return cluster.url(db)
+    url = cluster.url(db)
+    upgrade(url)
+    return url
 
 
 def tile_for(lon: float, lat: float, z: int) -> tuple[int, int, int]:
