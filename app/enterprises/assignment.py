@@ -44,14 +44,11 @@ def place_points(conn: Connection, lon, lat, plan_industries) -> Assignment:
     return assign_points(np.asarray(lon, float), np.asarray(lat, float), plan_industries, load_zones(conn))
 
 
-def _lock_enterprises(conn: Connection) -> None:
+def lock_enterprises(conn: Connection) -> None:
     """Hold enterprises still until this transaction ends (readers go on): the rows read for a
     re-assignment are then the rows written, at the same addresses. Taken after the layout lock,
     the order every writer of assignments uses."""
     conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
-
-
-lock_enterprises = _lock_enterprises  # for the import's writer (app.enterprises.store)
 
 
 # One 64-bit hash of a stored placement (zones, primary zone, reason) of the row or table aliased {p}: the
@@ -80,7 +77,7 @@ def assign_all(conn: Connection) -> int:
     # The layout lock first, as every zone write takes it before it writes enterprises:
     # the other order would deadlock against a zone edit.
     zones = load_zones(conn)
-    _lock_enterprises(conn)
+    lock_enterprises(conn)
     industry_ids = _industry_ids(conn)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
@@ -129,14 +126,14 @@ def assign_all(conn: Connection) -> int:
 def reassign_zone_members(conn: Connection, zone_id: str) -> int:
     """Recompute the enterprises a zone contains (after a change of its targets or kind)."""
     lock_layout(conn)
-    _lock_enterprises(conn)
+    lock_enterprises(conn)
     return _reassign(conn, _fetch_points(conn, "WHERE :z = ANY(e.zones)", {"z": zone_id}), load_zones(conn))
 
 
 def reassign_usccs(conn: Connection, usccs: list[str]) -> int:
     """Recompute the given enterprises (e.g. after their industry changed)."""
     lock_layout(conn)
-    _lock_enterprises(conn)
+    lock_enterprises(conn)
     return _reassign(conn, _fetch_points(conn, "WHERE e.uscc = ANY(CAST(:u AS text[]))", {"u": list(usccs)}),
                      load_zones(conn))
 
@@ -208,39 +205,44 @@ def _tid_text(tids: np.ndarray) -> list[str]:
     return [f"({b},{o})" for b, o in zip(tids["block"].tolist(), tids["offset"].tolist())]
 
 
-def _read(conn: Connection, with_sql: str, source: str, params: dict) -> _Rows:
-    """The rows of ``source`` (a FROM clause naming enterprises ``e``) after the CTEs of ``with_sql``
-    (a WITH clause, or "")."""
+def _tid_array(tids) -> str:
+    """A tid[] literal: tens of thousands of addresses cost milliseconds this way, against a second
+    through the driver's per-item adapter."""
+    return "{" + ",".join(['"' + t + '"' for t in tids]) + "}"
+
+
+def _read(conn: Connection, source: str, params: dict) -> _Rows:
+    """The rows of ``source`` (a FROM clause naming enterprises ``e``)."""
     industry_ids = _industry_ids(conn)
     params = {**params, "industry_ids": industry_ids}
     kinds = np.array([None, *industry_ids], dtype=object)
     buf = bytearray()
     with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(_driver_sql(f"COPY ({with_sql}{_READ.replace('{source}', source)}) TO STDOUT (FORMAT binary)"),
+        with cur.copy(_driver_sql(f"COPY ({_READ.replace('{source}', source)}) TO STDOUT (FORMAT binary)"),
                       params) as copy:
             for block in copy:
                 buf += block
     try:
         found = read_rows(bytes(buf), _READ_FIELDS)
     except ValueError:  # a credit code of another width
-        return _read_at_once(conn, with_sql, source, params, kinds)
-    # (A point on the seam of two pieces, or inside two searched areas, comes back twice: once by address.)
+        return _read_at_once(conn, source, params, kinds)
+    # (A point inside two probe boxes comes back twice: once by address.)
     address = (found["t"]["block"].astype(np.int64) << 16) | found["t"]["offset"]
     found = found[np.sort(np.unique(address, return_index=True)[1])]
     hashes, first, stored_of = np.unique(found["stored"].astype(np.int64), return_index=True, return_inverse=True)
     placements = {h: (tuple(z or ()), p, reason) for h, z, p, reason in _run(conn, (
         f"SELECT {_STORED_HASH.format(p='e')}, e.zones, e.primary_zone, e.primary_reason FROM enterprises e "
-        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": "{" + ",".join(f'"{t}"' for t in _tid_text(found["t"][first])) + "}"})}
+        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": _tid_array(_tid_text(found["t"][first]))})}
     if placements.keys() != set(hashes.tolist()):  # a row changed in between (only without the table lock)
-        return _read_at_once(conn, with_sql, source, params, kinds)
+        return _read_at_once(conn, source, params, kinds)
     return _Rows(_tid_text(found["t"]), found["uscc"].astype("U18").tolist(), found["x"].astype(float),
                  found["y"].astype(float), kinds[found["industry"]], stored_of.reshape(-1).astype(np.int64),
                  [placements[h] for h in hashes.tolist()])
 
 
-def _read_at_once(conn: Connection, with_sql: str, source: str, params: dict, kinds: np.ndarray) -> _Rows:
+def _read_at_once(conn: Connection, source: str, params: dict, kinds: np.ndarray) -> _Rows:
     found, placements = {}, {}
-    for r in _run(conn, (with_sql or "WITH _ AS (SELECT 1)") + _READ_AT_ONCE.replace("{source}", source), params):
+    for r in _run(conn, "WITH _ AS (SELECT 1)" + _READ_AT_ONCE.replace("{source}", source), params):
         if r[0] is not None:
             found[r[1]] = r
         elif r[5] in placements:  # two stored placements with one hash (odds ~1e-15): never guess
@@ -262,7 +264,7 @@ def _industry_ids(conn: Connection) -> list[str]:
 
 
 def _fetch_points(conn: Connection, where: str, params: dict) -> _Rows:
-    return _read(conn, "", f"enterprises e {where}", params)
+    return _read(conn, f"enterprises e {where}", params)
 
 
 def _assign(rows: _Rows, zones: list[ZoneInfo]) -> Assignment:
@@ -337,7 +339,7 @@ def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.nd
     addresses: a TID scan that visits them in block order, with no join to carry each row's placement
     (half the time of one UPDATE joined to (address, placement) pairs). The assignment columns carry no
     index and the table keeps free room on its pages (migration 0011), so each rewritten row is a
-    heap-only tuple. The caller holds the rows still (_lock_enterprises)."""
+    heap-only tuple. The caller holds the rows still (lock_enterprises)."""
     if not len(changed):
         return 0
     group_of = np.asarray(assignment.group_of, dtype=np.int64)[changed]
@@ -351,13 +353,11 @@ def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.nd
     with _planner(conn, enable_seqscan="off", jit="off"), conn.connection.driver_connection.cursor() as cur:
         for k, g in enumerate(groups.tolist()):
             place = assignment.placements[g]
-            # An array literal built here: tens of thousands of addresses cost milliseconds this way,
-            # against a second through the driver's per-item adapter.
             members = changed[order[bounds[k]:bounds[k + 1]]]
             cur.execute("UPDATE enterprises SET zones = %s, primary_zone = %s, primary_reason = %s, updated_at = now() "
                         "WHERE ctid = ANY(CAST(%s AS tid[]))",
                         (list(place.zones), place.primary, place.reason,
-                         "{" + ",".join(['"' + tids[i] + '"' for i in members.tolist()]) + "}"))
+                         _tid_array(tids[i] for i in members.tolist())))
             written += cur.rowcount
     if written != len(changed):  # a row moved under us (only possible without the table lock)
         raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
@@ -394,10 +394,9 @@ def _changed_area(old: BaseGeometry | None, new: BaseGeometry | None, whole: boo
     ``whole``, their union), and where the edited zone meets a zone whose specificity order against it
     flipped (``flipped``: their outlines)."""
     if old is None or new is None:
-        core = old if new is None else new
-        either = core
+        either = core = old if new is None else new
     else:
-        either = shapely.union(old, new)
+        either = shapely.union(old, new) if whole or flipped else None
         core = either if whole else shapely.symmetric_difference(old, new)
     parts = [core, *(shapely.intersection(either, z) for z in flipped)]
     parts = [p for p in parts if p is not None and not p.is_empty]
@@ -422,7 +421,7 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
     # The planner cannot estimate the join and over-costs it, which switches on JIT compilation:
     # ~0.2 s lost before the first row on a 1M-row table.
     with _planner(conn, jit="off"):
-        rows = _read(conn, "", "enterprises e JOIN unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), "
+        rows = _read(conn, "enterprises e JOIN unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), "
                      "CAST(:x1 AS float8[]), CAST(:y1 AS float8[])) AS b(x0, y0, x1, y1) "
                      "ON e.geom && ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326)",
                      {"x0": boxes[:, 0].tolist(), "y0": boxes[:, 1].tolist(),
@@ -463,7 +462,7 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     """
     old_geom_wkb, new_geom_wkb = _as_bytes(old_geom_wkb), _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
-    _lock_enterprises(conn)
+    lock_enterprises(conn)
     pairs: list[tuple[str, str]] = []
     retargeted = None
     if old_geom_wkb is not None and new_geom_wkb is not None:

@@ -259,9 +259,8 @@ def point_coordinates(conn: Connection, layer: Layer, version_key: str, industri
 MAX_LOGGED_CHANGES = 50_000
 
 
-def point_changes_since(conn: Connection, layer: Layer, version_key: str, held: int,
-                        industries: tuple[str, ...] | None = None):
-    """(current version, lon, lat, delta) of the points that changed in ``layer`` after version ``held``
+def point_changes_since(conn: Connection, version_key: str, held: int, industries: tuple[str, ...] | None = None):
+    """(current version, lon, lat, delta) of the points that changed under ``version_key`` after ``held``
     (-1 where a point was, +1 where it is; migration 0014), optionally of these plan industries; None when
     any version since is not fully logged (too big a statement, a TRUNCATE, older than the log) or the
     changes are too many: then the caller reads every point again. One statement: the version and the

@@ -91,7 +91,7 @@ class GridStore:
             if held and held[0] >= version:
                 return held
             if held and zone is None and layer.points_logged:
-                changes = point_changes_since(conn, layer, _grid_version_key(layer, zone), held[0], industries)
+                changes = point_changes_since(conn, _grid_version_key(layer, zone), held[0], industries)
                 if changes is not None and changes[0] >= version:
                     current, lon, lat, delta = changes
                     try:
