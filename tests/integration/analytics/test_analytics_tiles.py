@@ -279,6 +279,8 @@ def test_map_hexbin_overlay_draws_cells_from_the_tiles(page, live_server, firms)
     zoom = page.evaluate("() => window.qpMap.getZoom()")
     meta = client_json(live_server, f"{TILES}/tilejson.json")
     rule = next(r for r in meta["resolution"]["by_zoom"] if r["minzoom"] <= zoom <= r["maxzoom"])
+    # the legend is drawn when the TileJSON arrives, which may be after the first tiles
+    page.wait_for_selector(".qp-overlay-legend[data-overlay=analytics_hexbins] i")
     legend = page.locator(".qp-overlay-legend[data-overlay=analytics_hexbins]").inner_text()
     assert all(label in legend for label in meta["classes"][str(rule["resolution"])]["labels"]), legend
     # a cell takes a hover tooltip, and a click opens a popup with its count and employees
