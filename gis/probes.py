@@ -40,10 +40,14 @@ def probe_boxes(area: BaseGeometry | None, max_vertices: int = 8, max_segment: f
         else:
             middle = ymin + height / 2
             halves = ((xmin, ymin, xmax, middle), (xmin, middle, xmax, ymax))
-        for half in halves:
-            piece = shapely.clip_by_rect(part, *half)
-            if not piece.is_empty:
-                stack.append(piece)
+        try:
+            pieces = [shapely.clip_by_rect(part, *half) for half in halves]
+        except shapely.errors.GEOSException:
+            # A near-degenerate sliver GEOS cannot clip (a ring of three points): its own box covers it.
+            boxes.append((xmin, ymin, xmax, ymax))
+            covered += part.area
+            continue
+        stack.extend(piece for piece in pieces if not piece.is_empty)
     result = np.array(boxes, dtype=float)
     result[:, :2] -= _MARGIN  # (the parts' bounds come from clipped coordinates: a rounding's worth wider)
     result[:, 2:] += _MARGIN
