@@ -57,3 +57,31 @@ def test_slivers_geos_cannot_clip_are_covered_by_their_own_box():
     for ring in (p.exterior for p in slivers.geoms):
         edge = np.asarray(shapely.segmentize(ring, 0.00001).coords)
         assert _inside_any(boxes, edge[:, 0], edge[:, 1]).all()
+
+
+def test_a_crescent_with_a_rounding_spike_keeps_tight_boxes():
+    # A 1 km bulge's symmetric difference with a near-collinear out-and-back spike along the unchanged
+    # boundary: densifying its edges makes GEOS "repair" it into almost nothing, so it is never densified.
+    spike = shapely.from_wkt(
+        "POLYGON (("
+        "121.1655397 31.1816685, 121.16475643335417 31.182681170691314, "
+        "121.16313238268422 31.181904788962477, 121.16117455020508 31.181363488956464, "
+        "121.15913152170585 31.181160943848074, 121.15708178833921 31.1813049343578, "
+        "121.15510409824245 31.181789927675503, 121.15327443363246 31.18259728998244, "
+        "121.15166309378917 31.18369600189952, 121.15033199557968 31.185043849464666, "
+        "121.1493322949451 31.18658904503477, 121.14870242061518 31.188272216027848, "
+        "121.14846659567274 31.190028685296646, 121.14863390403238 31.191790955695065, "
+        "121.14919793810967 31.193491303500366, 121.15013704171399 31.195064381097126, "
+        "121.15141513934034 31.196449728888485, 121.1529831204397 31.197594099806306, "
+        "121.1531573561055 31.197677399164345, 121.1284564 31.2296128, 121.1655397 31.1816685"
+        "))")
+    boxes = probe_boxes(spike)
+    rng = np.random.default_rng(7)
+    xmin, ymin, xmax, ymax = spike.bounds
+    x, y = rng.uniform(xmin, xmax, 400_000), rng.uniform(ymin, ymax, 400_000)
+    inside = shapely.intersects_xy(spike, x, y)
+    assert inside.sum() > 1000 and _inside_any(boxes, x[inside], y[inside]).all()
+    edge = np.asarray(shapely.segmentize(spike.exterior, 0.00001).coords)
+    assert _inside_any(boxes, edge[:, 0], edge[:, 1]).all()
+    box_area = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sum()
+    assert box_area < 2 * spike.area  # its own box is 12 times its area
