@@ -76,11 +76,13 @@ def town_geometries(conn: Connection) -> dict[str, BaseGeometry]:
 # -- data versions --------------------------------------------------------------------------------
 def bump_version(conn: Connection, *collections: str) -> None:
     """Mark collections as changed: caches of tiles and analytics key on these counters."""
-    for collection in collections:
-        conn.execute(text(
-            "INSERT INTO data_versions (collection, version, changed_at) VALUES (:c, 1, now()) "
-            "ON CONFLICT (collection) DO UPDATE SET version = data_versions.version + 1, changed_at = now()"),
-            {"c": collection})
+    # One statement for all (an edit bumps several): each named once (ON CONFLICT touches a row once),
+    # in one order for every writer, so two writers never wait on each other's rows crosswise.
+    conn.execute(text(
+        "INSERT INTO data_versions (collection, version, changed_at) "
+        "SELECT c, 1, now() FROM (SELECT DISTINCT c FROM unnest(CAST(:c AS text[])) AS c) d ORDER BY c "
+        "ON CONFLICT (collection) DO UPDATE SET version = data_versions.version + 1, changed_at = now()"),
+        {"c": list(collections)})
 
 
 def data_versions(conn: Connection, collections) -> dict[str, int]:

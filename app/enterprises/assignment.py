@@ -376,10 +376,11 @@ class _planner:
                                "AS s(n, v)"), {"n": self.names, "v": values})
 
     def __enter__(self):
+        # Each setting is read before it is set: the lateral call runs for a row already computed.
         self.previous = self.conn.execute(text(
-            "SELECT array_agg(current_setting(n) ORDER BY i) FROM unnest(CAST(:n AS text[])) WITH ORDINALITY AS s(n, i)"),
-            {"n": self.names}).scalar()
-        self._set(self.values)
+            "SELECT array_agg(s.was ORDER BY s.i) FROM (SELECT n, v, i, current_setting(n) AS was FROM "
+            "unnest(CAST(:n AS text[]), CAST(:v AS text[])) WITH ORDINALITY AS u(n, v, i) OFFSET 0) s, "
+            "LATERAL set_config(s.n, s.v, true)"), {"n": self.names, "v": self.values}).scalar()
         return self
 
     def __exit__(self, error, *_):

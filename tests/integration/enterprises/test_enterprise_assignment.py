@@ -4,6 +4,7 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 
 from app.enterprises.assignment import (
+    _planner,
     assign_all,
     preview_zone_change,
     reassign_changed_area,
@@ -394,3 +395,15 @@ def _apply(conn, apply_change, zone, state, geom, comment):
 
     return apply_change(conn, "update", zone, "tester", comment, dict(state.attrs), geom,
                         if_match=etag(zone, state.version))
+
+
+def test_planner_settings_hold_inside_the_block_and_are_put_back_after_it(engine):
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL work_mem = '7MB'"))
+        before = conn.execute(text("SELECT current_setting('jit'), current_setting('enable_seqscan')")).one()
+        with _planner(conn, enable_seqscan="off", work_mem="3MB"):
+            inside = conn.execute(text("SELECT current_setting('enable_seqscan'), current_setting('work_mem')")).one()
+        after = conn.execute(text("SELECT current_setting('jit'), current_setting('enable_seqscan'), "
+                                  "current_setting('work_mem')")).one()
+    assert tuple(inside) == ("off", "3MB")
+    assert tuple(after) == (*before, "7MB")
