@@ -147,11 +147,11 @@ def _reassign(conn: Connection, rows: "_Rows", zones: list[ZoneInfo]) -> int:
 
 # -- reading and writing the rows a re-assignment touches ------------------------------------------
 class _Rows:
-    """Enterprises read for a re-assignment, column-wise: row address (text), credit code, lon, lat, plan
-    industry, and the stored placement as an index into ``stored`` ((zones, primary zone, reason)). Names
-    are read afterwards for the few whose primary zone changes (_named)."""
+    """Enterprises read for a re-assignment, column-wise: row address (binary_copy.TID), credit code, lon,
+    lat, plan industry, and the stored placement as an index into ``stored`` ((zones, primary zone,
+    reason)). Names are read afterwards for the few whose primary zone changes (_named)."""
 
-    def __init__(self, tids: list[str], usccs: list[str], x: np.ndarray, y: np.ndarray,
+    def __init__(self, tids: np.ndarray, usccs: list[str], x: np.ndarray, y: np.ndarray,
                  industries: np.ndarray, stored_of: np.ndarray, stored: list[tuple]):
         self.tids, self.usccs, self.x, self.y = tids, usccs, x, y
         self.industries, self.stored_of, self.stored = industries, stored_of, stored
@@ -161,7 +161,7 @@ class _Rows:
 
     def take(self, keep: np.ndarray) -> "_Rows":
         """These rows at the positions ``keep`` (their stored placements as they are)."""
-        return _Rows([self.tids[i] for i in keep.tolist()], [self.usccs[i] for i in keep.tolist()], self.x[keep],
+        return _Rows(self.tids[keep], [self.usccs[i] for i in keep.tolist()], self.x[keep],
                      self.y[keep], self.industries[keep], self.stored_of[keep], self.stored)
 
 
@@ -201,14 +201,19 @@ def _driver_sql(sql: str) -> str:
     return re.sub(r"(?<!:):([a-z_][a-z0-9_]*)\b", r"%(\1)s", sql)
 
 
-def _tid_text(tids: np.ndarray) -> list[str]:
-    return [f"({b},{o})" for b, o in zip(tids["block"].tolist(), tids["offset"].tolist())]
+def _tid_array(tids: np.ndarray) -> str:
+    """A tid[] literal of row addresses (binary_copy.TID): tens of thousands cost milliseconds this way,
+    against a second through the driver's per-item adapter."""
+    return "{" + ",".join([f'"({b},{o})"' for b, o in zip(tids["block"].tolist(), tids["offset"].tolist())]) + "}"
 
 
-def _tid_array(tids) -> str:
-    """A tid[] literal: tens of thousands of addresses cost milliseconds this way, against a second
-    through the driver's per-item adapter."""
-    return "{" + ",".join(['"' + t + '"' for t in tids]) + "}"
+def _tids_from_text(texts: list[str]) -> np.ndarray:
+    """Row addresses as the database prints them, '(block,offset)', as binary_copy.TID."""
+    pairs = [t.strip("()").split(",") for t in texts]
+    out = np.zeros(len(pairs), TID)
+    out["block"] = [int(b) for b, _ in pairs]
+    out["offset"] = [int(o) for _, o in pairs]
+    return out
 
 
 def _read(conn: Connection, source: str, params: dict) -> _Rows:
@@ -232,10 +237,10 @@ def _read(conn: Connection, source: str, params: dict) -> _Rows:
     hashes, first, stored_of = np.unique(found["stored"].astype(np.int64), return_index=True, return_inverse=True)
     placements = {h: (tuple(z or ()), p, reason) for h, z, p, reason in _run(conn, (
         f"SELECT {_STORED_HASH.format(p='e')}, e.zones, e.primary_zone, e.primary_reason FROM enterprises e "
-        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": _tid_array(_tid_text(found["t"][first]))})}
+        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": _tid_array(found["t"][first])})}
     if placements.keys() != set(hashes.tolist()):  # a row changed in between (only without the table lock)
         return _read_at_once(conn, source, params, kinds)
-    return _Rows(_tid_text(found["t"]), found["uscc"].astype("U18").tolist(), found["x"].astype(float),
+    return _Rows(found["t"], found["uscc"].astype("U18").tolist(), found["x"].astype(float),
                  found["y"].astype(float), kinds[found["industry"]], stored_of.reshape(-1).astype(np.int64),
                  [placements[h] for h in hashes.tolist()])
 
@@ -253,7 +258,7 @@ def _read_at_once(conn: Connection, source: str, params: dict, kinds: np.ndarray
     index = {h: i for i, h in enumerate(keys)}
     rows = list(found.values())
     n = len(rows)
-    return _Rows([r[0] for r in rows], [r[1] for r in rows],
+    return _Rows(_tids_from_text([r[0] for r in rows]), [r[1] for r in rows],
                  np.fromiter((r[2] for r in rows), float, n), np.fromiter((r[3] for r in rows), float, n),
                  kinds[np.fromiter((r[4] for r in rows), np.int64, n)],
                  np.fromiter((index[r[5]] for r in rows), np.int64, n), [placements[h] for h in keys])
@@ -357,7 +362,7 @@ def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.nd
             cur.execute("UPDATE enterprises SET zones = %s, primary_zone = %s, primary_reason = %s, updated_at = now() "
                         "WHERE ctid = ANY(CAST(%s AS tid[]))",
                         (list(place.zones), place.primary, place.reason,
-                         _tid_array(tids[i] for i in members.tolist())))
+                         _tid_array(tids[members])))
             written += cur.rowcount
     if written != len(changed):  # a row moved under us (only possible without the table lock)
         raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
@@ -418,7 +423,7 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
                          [z.geom for z in zones if z.id in others and z.geom is not None])
     boxes = probe_boxes(area)
     if not len(boxes):
-        return _Rows([], [], np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, np.int64), [])
+        return _Rows(np.zeros(0, TID), [], np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, np.int64), [])
     # The planner cannot estimate the join and over-costs it, which switches on JIT compilation:
     # ~0.2 s lost before the first row on a 1M-row table.
     with _planner(conn, jit="off"):

@@ -407,3 +407,30 @@ def test_planner_settings_hold_inside_the_block_and_are_put_back_after_it(engine
                                   "current_setting('work_mem')")).one()
     assert tuple(inside) == ("off", "3MB")
     assert tuple(after) == (*before, "7MB")
+
+
+def test_a_credit_code_of_other_characters_is_read_the_slow_way_and_placed_alike(engine, huaxin_firms, triple_point):
+    # Written past the importer's checks: 18 characters, one of them a full-width digit (three bytes),
+    # which the fixed-width binary read cannot carry.
+    logistics, _ = huaxin_firms
+    odd = "９" + logistics[1:]
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.execute(text("INSERT INTO enterprises (uscc, name, industry_code, plan_industry, precision, "
+                              "source_crs, zones, primary_zone, primary_reason, geom) SELECT :odd, name || '（副本）', "
+                              "industry_code, plan_industry, precision, source_crs, zones, primary_zone, primary_reason, "
+                              "geom FROM enterprises WHERE uscc = :u"), {"odd": odd, "u": logistics})
+            old = bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM zones WHERE id = 'cluster-logistics'"))
+                        .scalar_one())
+            new = _shrunk(conn, "cluster-logistics", *triple_point)
+            conn.execute(text("UPDATE zones SET geom = ST_SetSRID(ST_GeomFromWKB(:g), 4326) "
+                              "WHERE id = 'cluster-logistics'"), {"g": new})
+            impact = reassign_changed_area(conn, old, new)
+            assert {logistics, odd} <= set(impact["left"]["cluster-logistics"])
+            moved = {c["uscc"]: c for c in impact["primary_changed"]}
+            assert moved[odd]["to"] == moved[logistics]["to"] == "cluster-expo"
+            assert moved[odd]["name"] == "华新快递（副本）"
+            assert stored(conn, odd) == stored(conn, logistics)
+        finally:
+            trans.rollback()
