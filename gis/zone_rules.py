@@ -98,7 +98,7 @@ def validate_zone(geom: BaseGeometry | None, kind: str, district: BaseGeometry,
     if shape:
         return shape
     found: list[Violation] = []
-    outside = geom.difference(district)
+    outside = Polygon() if district.covers(geom) else geom.difference(district)  # (the test is the cheaper)
     if not outside.is_empty and area_km2(outside) > OUTSIDE_TOLERANCE_KM2:
         found.append(Violation("inside-district", f"{area_km2(outside):.2f} km² lies outside the district",
                                _point(outside)))
