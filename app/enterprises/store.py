@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from app.core.store import bump_version
 from app.enterprises.assignment import lock_enterprises, place_points, reassign_usccs
 from gis.enterprise_rows import EnterpriseRow
+from gis.spatial_order import z_order
 
 __all__ = ["write_enterprises"]
 
@@ -136,10 +137,12 @@ def write_enterprises(conn: Connection, records: list[EnterpriseRow], batch_id: 
         [_NULL if batch_id is None else str(int(batch_id))] * len(records),
     ]
     raw = conn.connection.driver_connection
-    fresh = [i for i, u in enumerate(usccs) if u not in existing] if existing else range(len(usccs))
+    fresh = np.array([i for i, u in enumerate(usccs) if u not in existing] if existing else range(len(usccs)), int)
     inserted = updated = 0
     if len(fresh):
-        _copy_rows(raw, "enterprises", [c if not existing else [c[i] for i in fresh] for c in columns])
+        # New rows go in in Z-order: neighbours share pages, and every spatial read of them touches fewer.
+        fresh = fresh[z_order(lon[fresh], lat[fresh])].tolist()
+        _copy_rows(raw, "enterprises", [[c[i] for i in fresh] for c in columns])
         inserted = len(fresh)
     if existing:
         stored = [i for i, u in enumerate(usccs) if u in existing]

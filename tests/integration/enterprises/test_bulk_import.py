@@ -110,6 +110,12 @@ def test_a_bulk_load_stores_what_the_row_path_stores_and_keeps_every_index_and_k
         after = data_versions(conn, ["enterprises", "enterprises:points"])
         assert all(after[k] > versions[k] for k in versions)
         assert check_assignments(conn)["mismatched"] == []
+        # written in Z-order: the rows that share a table page lie close together (in file order a
+        # page's ten rows would span most of the district, half a degree)
+        page_spread = conn.execute(text(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM (SELECT max(ST_X(geom)) - min(ST_X(geom)) "
+            "+ max(ST_Y(geom)) - min(ST_Y(geom)) AS s FROM enterprises GROUP BY (ctid::text::point)[0]) p")).scalar_one()
+        assert page_spread < 0.1
         # the trigram index answers a name search, and the cells COPY escapes came back as written
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(conn.execute(text("EXPLAIN SELECT uscc FROM enterprises WHERE name LIKE '%试企业7%'"))
