@@ -1,14 +1,17 @@
 """Benchmark: zone edits with N enterprises loaded — typical, large and whole-zone redraw, committed and dry run.
 
-    .venv/bin/python bench/bench_edits.py [--n 1000000] [--db qingpu_bench_edits] [--reuse] [--runs 3]
+    .venv/bin/python bench/bench_edits.py [--n 1000000] [--db NAME] [--reuse] [--runs 3] [--vacuum]
+                                          [--generated-order]
 
 The database comes from bench/bench_data.py (built or reused); unassigned rows are assigned first (untimed).
+Its rows are in Z-order, as one import writes them (app.enterprises.store, gis.spatial_order); with
+--generated-order they stay in the order they were generated, no two neighbours on one page.
 Each edit goes through app.zones.store.apply_change — what PUT /collections/zones/items/{id} runs: the
 layout lock, validation, the zone row and its history, re-assignment of the enterprises in the changed
 area, the data versions — and is timed to the end of its COMMIT. The edit is then undone by the same
 path (untimed) so every run starts from the same layout. Beside each:
 
-- the dry run (the API's ?dryRun=true: the same work, rolled back), and
+- the dry run (the API's ?dryRun=true: the same work but the enterprises' write, rolled back), and
 - the baseline in the same run: the old-and-new-zone recomputation (every enterprise inside the old or
   new boundary read, assigned, and its changed rows written by the previous UPDATE … FROM unnest of
   per-row arrays, keyed by credit code), rolled back.
@@ -64,7 +67,7 @@ def edit(engine, geom, comment: str, commit: bool) -> tuple[float, int]:
         tx = conn.begin()
         state = current(conn, ZONE)
         impact = apply_change(conn, "update", ZONE, "bench", comment, dict(state.attrs), geom,
-                              if_match=etag(ZONE, state.version))
+                              if_match=etag(ZONE, state.version), dry_run=not commit)
         tx.commit() if commit else tx.rollback()
         elapsed = time.perf_counter() - t
     moved = impact["enterprises"]
@@ -107,14 +110,18 @@ def baseline(engine, old_wkb: bytes, new_wkb: bytes) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--db", default="qingpu_bench_edits")
+    ap.add_argument("--db", help="default qingpu_bench_edits_zorder, or qingpu_bench_edits with --generated-order")
+    ap.add_argument("--generated-order", action="store_true",
+                    help="keep the rows in the order they were generated (no spatial order) instead of the Z-order an "
+                         "import writes them in (gis.spatial_order)")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--vacuum", action="store_true",
                     help="VACUUM enterprises (untimed) before each timed edit, as autovacuum leaves the table between "
                          "a planner's edits minutes apart; without it each edit reads the rows its undo just rewrote")
     args = ap.parse_args()
-    engine = engine_for(build(args.n, args.db, args.reuse))
+    db = args.db or ("qingpu_bench_edits" if args.generated_order else "qingpu_bench_edits_zorder")
+    engine = engine_for(build(args.n, db, args.reuse, spatial_order=not args.generated_order))
     with engine.begin() as conn:
         if conn.execute(text("SELECT count(*) FROM enterprises WHERE primary_reason IS NULL")).scalar_one():
             print(f"assigning first (untimed): {assign_all(conn):,} rows")
@@ -158,13 +165,14 @@ def main() -> None:
         results.append(row)
         print(f"{label} ({moved:,} memberships change; median of {args.runs}, load {load[-1]:.1f})\n"
               f"  qingpu apply_change + COMMIT:            {row['committed_median_s']:7.3f} s  {row['committed_s']}\n"
-              f"  qingpu dry run (same work, rolled back): {row['dry_run_median_s']:7.3f} s\n"
+              f"  qingpu dry run (no enterprise write):    {row['dry_run_median_s']:7.3f} s\n"
               f"  baseline: old+new zone recomputed:       {row['baseline_old_and_new_zone_median_s']:7.3f} s"
               f"  ({considered:,} enterprises read)", flush=True)
-    out = Path(__file__).resolve().parent / "results" / f"edits-{args.n}.json"
+    out = Path(__file__).resolve().parent / "results" / f"edits-{args.n}{'-generated-order' if args.generated_order else ''}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="minutes"), "enterprises": total,
-                               "vacuum_before_each_edit": args.vacuum,
+                               "vacuum_before_each_edit": args.vacuum, "database": db,
+                               "row_order": "generated" if args.generated_order else "z-order (as imported)",
                                "cpus": os.cpu_count(), "load": load, "edits": results}, indent=2))
     print(out)
 

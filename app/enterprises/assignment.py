@@ -457,7 +457,7 @@ def _flip_pairs(before: ZoneInfo | None, after: ZoneInfo | None, zones: list[Zon
 
 
 def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom_wkb: bytes | None,
-                          zone_id: str | None = None) -> dict:
+                          zone_id: str | None = None, write: bool = True) -> dict:
     """Recompute zones and primary zone of the enterprises in the changed area, in the caller's
     transaction, after the zones row was written (None = the zone was created / deleted).
     When the zone's kind or targets differ from its previous version in zone history, all its
@@ -465,6 +465,7 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
 
     Returns {"entered": {zone: [uscc]}, "left": {zone: [uscc]}, "primary_changed": [...]}.
     ``zone_id`` (optional) names the edited zone; without it the zone is found by its new geometry.
+    ``write`` false computes and reports the same without writing the enterprises (a dry run).
     """
     old_geom_wkb, new_geom_wkb = _as_bytes(old_geom_wkb), _as_bytes(new_geom_wkb)
     zones = load_zones(conn)
@@ -486,7 +487,8 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
     rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs, zones, members_of=retargeted)
     assignment = _assign(rows, zones)
     impact, changed = _compare(rows, assignment)
-    _write(conn, rows, assignment, changed)
+    if write:
+        _write(conn, rows, assignment, changed)
     return _named(conn, impact)
 
 

@@ -101,7 +101,7 @@ def create_zone(request: Request, raw: bytes = Depends(request_body), principal:
     geom = _geometry(body, required=True)
     comment = _comment(request, body)
     res = _run(request, lambda conn: apply_change(conn, "create", zone_id, principal.name, comment, attrs, geom,
-                                                  details=_details(request)))
+                                                  details=_details(request), dry_run=_dry_run(request)))
     if not _dry_run(request):
         res.status_code = 201
         res.headers["Location"] = f"{str(request.base_url).rstrip('/')}/collections/zones/items/{zone_id}"
@@ -131,7 +131,7 @@ def _replace_or_update(zone_id: str, request: Request, raw: bytes, principal: Pr
         attrs = _attributes(props, {**base, "target_industries": list(base["target_industries"])})
         geom = geom_in if geom_in is not None else state.geom
         return apply_change(conn, "update", zone_id, principal.name, comment, attrs, geom,
-                            if_match=request.headers.get("if-match"), details=_details(request))
+                            if_match=request.headers.get("if-match"), details=_details(request), dry_run=_dry_run(request))
     return _run(request, change)
 
 
@@ -154,7 +154,7 @@ def delete_zone(zone_id: str, request: Request, principal: Principal = Depends(p
     comment = _comment(request, None)
     return _run(request, lambda conn: apply_change(conn, "delete", zone_id, principal.name, comment,
                                                    if_match=request.headers.get("if-match"),
-                                                   details=_details(request)))
+                                                   details=_details(request), dry_run=_dry_run(request)))
 
 
 @router.post("/collections/zones/items/{zone_id}/rollback", summary="Roll a zone back to a version (planner)")
@@ -174,7 +174,7 @@ def rollback_zone(zone_id: str, request: Request, raw: bytes = Depends(request_b
     return _run(request, lambda conn: apply_change(conn, "rollback", zone_id, principal.name,
                                                    f"{comment} (rollback to version {version})",
                                                    if_match=request.headers.get("if-match"), rollback_to=version,
-                                                   details=_details(request)))
+                                                   details=_details(request), dry_run=_dry_run(request)))
 
 
 # Who edited is planner-only, as updated_by is everywhere else (layers.registry).

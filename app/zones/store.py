@@ -151,11 +151,14 @@ def _write(conn: Connection, zone_id: str, attrs: dict, geom: BaseGeometry, vers
 
 def apply_change(conn: Connection, action: str, zone_id: str, author: str, comment: str,
                  attrs: dict | None = None, geom: BaseGeometry | None = None, if_match: str | None = None,
-                 rollback_to: int | None = None, details: bool = False) -> dict:
+                 rollback_to: int | None = None, details: bool = False, dry_run: bool = False) -> dict:
     """Create, update, delete or roll back a zone inside the caller's transaction.
 
     Returns the impact: area before/after and the enterprises that enter or leave zones or
-    change primary zone. The caller commits, or rolls back for a dry run.
+    change primary zone. The caller commits, or rolls back for a dry run; with ``dry_run`` the
+    enterprises' new placements are computed and reported but not written (the zone row is, for the
+    caller to roll back): a preview then leaves no rolled-back row versions on thousands of pages for
+    the save that follows it to step over.
     """
     lock_layout(conn)  # before reading any zone: see app.core.store.lock_layout
     state = current(conn, zone_id, lock=True)
@@ -190,7 +193,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
     after_row = current(conn, zone_id)
     after = after_row.geom if after_row else None
     moved = reassign_changed_area(conn, before.wkb if before is not None else None,
-                                  after.wkb if after is not None else None, zone_id=zone_id)
+                                  after.wkb if after is not None else None, zone_id=zone_id, write=not dry_run)
     bump_version(conn, "zones", "enterprises")
     impact = {"zone": zone_id, "action": action,
               "version": after_row.version if after_row else state.version + 1,
@@ -198,7 +201,7 @@ def apply_change(conn: Connection, action: str, zone_id: str, author: str, comme
               "area": area_change(before, after), "enterprises": moved}
     if details:
         kind = (after_row or state).attrs["kind"]
-        impact["details"] = impact_details(conn, zone_id, kind, before, after, moved)
+        impact["details"] = impact_details(conn, zone_id, kind, before, after, moved, written=not dry_run)
     return impact
 
 
@@ -208,8 +211,9 @@ OVERLAP_NOTICE_KM2 = 0.01  # growth of an overlap between two clusters worth a w
 
 
 def impact_details(conn: Connection, zone_id: str, kind: str, before: BaseGeometry | None,
-                   after: BaseGeometry | None, moved: dict) -> dict:
-    """Inside the change's transaction, after it was written: the gained and lost areas (GeoJSON),
+                   after: BaseGeometry | None, moved: dict, written: bool = True) -> dict:
+    """Inside the change's transaction, after it was written (``written`` false: the enterprises still
+    hold their placements from before, a dry run's): the gained and lost areas (GeoJSON),
     each moving enterprise by name with its position and its zones and primary zone before → after,
     the zone's members before and after, and overlaps with other clusters that grew."""
     empty = "SRID=4326;MULTIPOLYGON EMPTY"
@@ -231,21 +235,28 @@ def impact_details(conn: Connection, zone_id: str, kind: str, before: BaseGeomet
     gained_by = {u: z for z, lst in entered.items() for u in lst}
     lost_by = {u: z for z, lst in left.items() for u in lst}
     firms = []
-    for uscc, name, lon, lat, zones_now, primary_now in rows:
-        now = list(zones_now or ())
-        was = sorted((set(now) - {z for z, lst in entered.items() if uscc in lst})
-                     | {z for z, lst in left.items() if uscc in lst})
+    for uscc, name, lon, lat, zones_stored, primary_stored in rows:
+        gained = {z for z, lst in entered.items() if uscc in lst}
+        lost = {z for z, lst in left.items() if uscc in lst}
+        if written:
+            now = list(zones_stored or ())
+            was = sorted((set(now) - gained) | lost)
+        else:
+            was = sorted(zones_stored or ())
+            now = sorted((set(was) - lost) | gained)
         change = primary.get(uscc)
         firms.append({"uscc": uscc, "name": name, "lon": lon, "lat": lat, "zones_before": was, "zones_after": sorted(now),
-                      "primary_before": change["from"] if change else primary_now,
-                      "primary_after": change["to"] if change else primary_now,
+                      "primary_before": change["from"] if change else primary_stored,
+                      "primary_after": change["to"] if change else primary_stored,
                       "reason": change["reason"] if change else None,
                       "direction": "in" if uscc in gained_by and uscc not in lost_by else
                                    "out" if uscc in lost_by and uscc not in gained_by else "both"
                                    if uscc in gained_by else "primary"})
-    members_after = conn.execute(text("SELECT count(*) FROM enterprises WHERE :id = ANY(zones)"),
-                                 {"id": zone_id}).scalar_one()
-    members_before = members_after - len(entered.get(zone_id, ())) + len(left.get(zone_id, ()))
+    members_stored = conn.execute(text("SELECT count(*) FROM enterprises WHERE :id = ANY(zones)"),
+                                  {"id": zone_id}).scalar_one()
+    net = len(entered.get(zone_id, ())) - len(left.get(zone_id, ()))
+    members_before, members_after = (members_stored - net, members_stored) if written else \
+        (members_stored, members_stored + net)
     overlaps = []
     if kind == "cluster":
         for other, other_name, before_km2, after_km2 in conn.execute(text(f"""

@@ -7,6 +7,7 @@ from shapely.geometry import shape
 from sqlalchemy import text
 
 from app.enterprises.assignment import assign_all
+from app.zones.store import apply_change, current, etag
 
 GROWS, SHRINKS = "cluster-logistics", "cluster-software"  # neighbours along a 9.8 km border
 
@@ -76,3 +77,28 @@ def test_details_must_be_a_word(client, planner_auth):
     res = client.put(f"/collections/zones/items/{GROWS}?dryRun=true&details=maybe", json=res.json(),
                      headers={**planner_auth, "If-Match": res.headers["etag"]})
     assert res.status_code == 400 and "details must be true or false" in res.json()["detail"]
+
+
+def test_a_dry_run_reports_what_the_save_does_without_writing_an_enterprise(engine, border_firms):
+    def change(conn, dry_run):
+        state = current(conn, GROWS)
+        grown = state.geom.union(border_firms)
+        return apply_change(conn, "update", GROWS, "tester", "grow", dict(state.attrs), grown,
+                            if_match=etag(GROWS, state.version), details=True, dry_run=dry_run)
+
+    def zones_of_the_border_firms(conn):  # as stored, inside the change's transaction
+        return conn.execute(text("SELECT count(*) FILTER (WHERE :z = ANY(zones)), count(*) FILTER (WHERE "
+                                 "updated_at = now()) FROM enterprises WHERE uscc LIKE 'E5BORDER%'"),
+                            {"z": GROWS}).one()
+    with engine.connect() as conn:
+        with conn.begin() as tx:
+            preview = change(conn, dry_run=True)
+            assert tuple(zones_of_the_border_firms(conn)) == (0, 0)  # not written
+            tx.rollback()
+        with conn.begin() as tx:
+            saved = change(conn, dry_run=False)
+            assert tuple(zones_of_the_border_firms(conn)) == (3, 3)
+            tx.rollback()
+    assert preview["enterprises"] == saved["enterprises"] and preview["area"] == saved["area"]
+    assert preview["details"] == saved["details"]
+    assert {f"E5BORDER00000000{i:02d}" for i in range(1, 4)} <= {f["uscc"] for f in preview["details"]["enterprises"]}
