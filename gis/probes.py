@@ -45,7 +45,12 @@ def probe_boxes(area: BaseGeometry | None, max_vertices: int = 8, min_fill: floa
             middle = ymin + height / 2
             halves = ((xmin, ymin, xmax, middle), (xmin, middle, xmax, ymax))
         pieces = _split(part, halves)
-        if abs(sum(p.area for p in pieces) - part.area) > _ROUNDING * part.length:
+        if pieces is None and not part.is_valid:  # an invalid piece of an earlier fast clip: repaired,
+            repaired = shapely.make_valid(part)  # if that keeps its area (then valid, it splits or is a leaf)
+            if _adds_up(part, [repaired]):
+                stack.append(repaired)
+                continue
+        if pieces is None:
             # Clipping lost a part thinner than rounding: this part's own box covers it all.
             boxes.append((xmin, ymin, xmax, ymax))
             continue
@@ -57,14 +62,22 @@ def probe_boxes(area: BaseGeometry | None, max_vertices: int = 8, min_fill: floa
 
 
 
-def _split(part: BaseGeometry, halves) -> list[BaseGeometry]:
-    """The part inside each half: by the fast clip, which may return an invalid polygon (a spike along
-    the cut) or fail on a sliver it cannot close (a ring of three points); then by the exact, slower
-    intersection, which returns a sliver as the line it is."""
+def _split(part: BaseGeometry, halves) -> list[BaseGeometry] | None:
+    """The part inside each half, or None when the pieces' areas do not add up to the part's.
+
+    By the fast clip first. It may fail on a sliver it cannot close (a ring of three points) or lose
+    one; then by the exact, slower intersection, which returns a sliver as the line it is. (The fast
+    clip may also return an invalid polygon, a spike along the cut, whose own area is right: its
+    split then does not add up, and the caller repairs it.)"""
     try:
         pieces = [shapely.clip_by_rect(part, *half) for half in halves]
-        if shapely.is_valid(pieces).all():
+        if _adds_up(part, pieces):
             return pieces
     except shapely.errors.GEOSException:
         pass
-    return [shapely.intersection(part, shapely.box(*half)) for half in halves]
+    pieces = [shapely.intersection(part, shapely.box(*half)) for half in halves]
+    return pieces if _adds_up(part, pieces) else None
+
+
+def _adds_up(part: BaseGeometry, pieces: list[BaseGeometry]) -> bool:
+    return abs(sum(p.area for p in pieces) - part.area) <= _ROUNDING * part.length
