@@ -97,7 +97,7 @@ def build(rows: int, db: str, reuse: bool, spatial_order: bool = False) -> str:
     return url
 
 
-def _page_spread(engine) -> float:
+def page_spread(engine) -> float:
     """Median extent (degrees, x + y) of the rows that share a table page, over a 1 % sample of pages."""
     with engine.connect() as conn:
         return conn.execute(text(
@@ -109,7 +109,7 @@ def _page_spread(engine) -> float:
 def _put_in_z_order(engine) -> None:
     """Rewrite the table in Z-order (ST_GeoHash interleaves the bits of lon and lat as gis.spatial_order
     does) unless it is already: the order one import of all the rows would leave."""
-    if _page_spread(engine) < 0.05:
+    if page_spread(engine) < 0.05:
         return
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -118,7 +118,7 @@ def _put_in_z_order(engine) -> None:
         conn.execute(text("DROP INDEX bench_z_order"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE enterprises"))
-    print(f"  rows put in Z-order in {time.perf_counter() - t0:.0f} s (median page spread {_page_spread(engine):.4f}°)")
+    print(f"  rows put in Z-order in {time.perf_counter() - t0:.0f} s (median page spread {page_spread(engine):.4f}°)")
 
 
 def _last_id(conn, rows: int) -> int:

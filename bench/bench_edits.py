@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from bench_data import build  # noqa: E402
+from bench_data import build, page_spread  # noqa: E402
 from shapely import wkb as shapely_wkb  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -137,7 +137,8 @@ def main() -> None:
         }
     original = shapely_wkb.loads(old_wkb)
     results, load = [], [os.getloadavg()[0]]
-    print(f"{total:,} enterprises; load average {load[0]:.2f}")
+    spread = page_spread(engine)
+    print(f"{total:,} enterprises; rows sharing a table page span {spread:.4f}° (median); load average {load[0]:.2f}")
     for label, new_wkb in shapes.items():
         geom = shapely_wkb.loads(new_wkb)
         commits, dries, bases, moved, considered = [], [], [], 0, 0
@@ -171,7 +172,7 @@ def main() -> None:
     out = Path(__file__).resolve().parent / "results" / f"edits-{args.n}{'-generated-order' if args.generated_order else ''}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="minutes"), "enterprises": total,
-                               "vacuum_before_each_edit": args.vacuum, "database": db,
+                               "vacuum_before_each_edit": args.vacuum, "database": db, "page_spread_deg": round(spread, 5),
                                "row_order": "generated" if args.generated_order else "z-order (as imported)",
                                "cpus": os.cpu_count(), "load": load, "edits": results}, indent=2))
     print(out)
