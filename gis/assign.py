@@ -23,7 +23,8 @@ from shapely.geometry.base import BaseGeometry
 from plan.industries import PLAN_INDUSTRY_BY_ID
 
 __all__ = ["KIND_ORDER", "ZoneInfo", "Placement", "Assignment", "fits", "specificity_key",
-           "choose_primary", "containing_mask", "membership_bits", "assign_points", "order_flips"]
+           "choose_primary", "containing_mask", "membership_bits", "assign_points", "order_flips",
+           "changed_area"]
 
 # Lower is more specific.
 KIND_ORDER = {"park": 0, "core": 1, "cluster": 2, "corridor": 3}
@@ -199,3 +200,18 @@ def order_flips(before: ZoneInfo, after: ZoneInfo, others: Iterable[ZoneInfo]) -
         if (specificity_key(before) < specificity_key(other)) != (specificity_key(after) < specificity_key(other)):
             flipped.append(other.id)
     return flipped
+
+
+def changed_area(old: BaseGeometry | None, new: BaseGeometry | None, whole: bool,
+                 flipped: list[BaseGeometry]) -> BaseGeometry | None:
+    """Where an edit can change placements: the symmetric difference of the old and new boundary (with
+    ``whole``, their union), and where the edited zone meets a zone whose specificity order against it
+    flipped (``flipped``: their outlines)."""
+    if old is None or new is None:
+        either = core = old if new is None else new
+    else:
+        either = shapely.union(old, new) if whole or flipped else None
+        core = either if whole else shapely.symmetric_difference(old, new)
+    parts = [core, *(shapely.intersection(either, z) for z in flipped)]
+    parts = [p for p in parts if p is not None and not p.is_empty]
+    return shapely.union_all(parts) if parts else None

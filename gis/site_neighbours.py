@@ -59,13 +59,14 @@ class FirmCounter:
         if not ((out.points.min(axis=0) == self.points.min(axis=0)).all()
                 and (out.points.max(axis=0) == self.points.max(axis=0)).all()):
             return out
-        sat = self._sat.copy()
         out.origin = self.origin
+        change = np.zeros((self._sat.shape[0] - 1, self._sat.shape[1] - 1), dtype=np.int64)
         for xy, step in ((np.asarray(removed, dtype=float).reshape(-1, 2), -1),
                          (np.asarray(added, dtype=float).reshape(-1, 2), 1)):
             ix, iy = out._cell(xy)
-            for i, j in zip(ix, iy):
-                sat[j + 1:, i + 1:] += step
+            np.add.at(change, (iy, ix), step)
+        sat = self._sat.copy()
+        sat[1:, 1:] += change.cumsum(axis=0).cumsum(axis=1)  # the changed cells' own summed-area table
         out._sat = sat
         out.grid_carried = True  # same origin and shape: bounds away from the changed cells are this one's
         return out
@@ -127,10 +128,15 @@ class SitePoints:
     def near(self, points: np.ndarray, reach: float) -> np.ndarray:
         """Rows of the sites within ``reach`` of any of ``points`` along both axes (a square, not a circle)."""
         points = np.asarray(points, dtype=float).reshape(-1, 2)
-        hit = np.zeros(len(self.rows), dtype=bool)
-        for p in points:
-            hit |= (np.abs(self.xy - p) <= reach).all(axis=1)
-        return self.rows[hit]
+        if not len(self.rows) or not len(points):
+            return self.rows[:0]
+        found = self._index().query_ball_point(points, r=reach, p=np.inf)  # p=inf: the square
+        return self.rows[np.unique(np.concatenate([np.asarray(f, dtype=np.int64) for f in found]))]
+
+    def _index(self) -> cKDTree:
+        if self._tree is None:
+            self._tree = cKDTree(self.xy, leafsize=32)
+        return self._tree
 
     def add_counts(self, counts: np.ndarray, points: np.ndarray, deltas: np.ndarray, radius: float) -> None:
         """``counts[i] += delta`` for every site i within ``radius`` of each point (in place)."""
@@ -140,8 +146,6 @@ class SitePoints:
         if len(points) <= self.BRUTE_FORCE:
             near = (np.flatnonzero(((self.xy - p) ** 2).sum(axis=1) <= radius * radius) for p in points)
         else:
-            if self._tree is None:
-                self._tree = cKDTree(self.xy, leafsize=32)
-            near = self._tree.query_ball_point(points, r=radius)
+            near = self._index().query_ball_point(points, r=radius)
         for found, delta in zip(near, deltas):
             counts[self.rows[found]] += delta

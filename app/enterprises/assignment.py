@@ -15,13 +15,12 @@ import re
 import numpy as np
 import shapely
 from shapely import wkb as shapely_wkb
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.core.binary_copy import TID, read_rows, rows_bytes
 from app.core.store import bump_version, lock_layout
-from gis.assign import Assignment, ZoneInfo, assign_points, order_flips
+from gis.assign import Assignment, ZoneInfo, assign_points, changed_area, order_flips
 from gis.crs import area_km2
 from gis.probes import probe_boxes
 
@@ -394,21 +393,6 @@ class _planner:
 
 
 # -- zone edits ---------------------------------------------------------------------------------
-def _changed_area(old: BaseGeometry | None, new: BaseGeometry | None, whole: bool,
-                  flipped: list[BaseGeometry]) -> BaseGeometry | None:
-    """Where an edit can change placements: the symmetric difference of the old and new boundary (with
-    ``whole``, their union), and where the edited zone meets a zone whose specificity order against it
-    flipped (``flipped``: their outlines)."""
-    if old is None or new is None:
-        either = core = old if new is None else new
-    else:
-        either = shapely.union(old, new) if whole or flipped else None
-        core = either if whole else shapely.symmetric_difference(old, new)
-    parts = [core, *(shapely.intersection(either, z) for z in flipped)]
-    parts = [p for p in parts if p is not None and not p.is_empty]
-    return shapely.union_all(parts) if parts else None
-
-
 def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pairs: list[tuple[str, str]],
               zones: list[ZoneInfo], members_of: str | None = None) -> _Rows:
     """The enterprises whose placement the edit can change: inside the symmetric difference of the old
@@ -418,7 +402,7 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
     Found through the gist index with boxes that cover that area tightly (gis.probes), then tested
     against the area here, vectorised: cheaper than the database's exact test per row."""
     others = {b for _, b in pairs}
-    area = _changed_area(None if old_wkb is None else shapely_wkb.loads(old_wkb),
+    area = changed_area(None if old_wkb is None else shapely_wkb.loads(old_wkb),
                          None if new_wkb is None else shapely_wkb.loads(new_wkb), members_of is not None,
                          [z.geom for z in zones if z.id in others and z.geom is not None])
     boxes = probe_boxes(area)

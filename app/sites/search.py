@@ -219,12 +219,17 @@ class _Counters:
         point (the same comparison of the same coordinates as a count from scratch); None when a point
         said to be gone is not among these (then the caller reads every point)."""
         keep = np.ones(len(self.kinds), dtype=bool)
-        for k in np.flatnonzero(deltas < 0):
-            at = np.flatnonzero(keep & (self.kinds == kinds[k]) & (self.pts[:, 0] == pts[k, 0])
-                                & (self.pts[:, 1] == pts[k, 1]))
-            if not len(at):
+        gone = np.flatnonzero(deltas < 0)
+        # Each point gone takes the first held point of its industry and coordinates not yet taken; the held
+        # points are looked up by key, among those sharing an x with one gone (one pass, not one per point).
+        slots: dict[tuple, list[int]] = {}
+        for i in np.flatnonzero(np.isin(self.pts[:, 0], pts[gone, 0])).tolist():
+            slots.setdefault((self.kinds[i], *self.pts[i].tolist()), []).append(i)
+        for k in gone.tolist():
+            at = slots.get((kinds[k], *pts[k].tolist()))
+            if not at:
                 return None
-            keep[at[0]] = False
+            keep[at.pop(0)] = False
         added = deltas > 0
         new_kinds, new_pts = np.concatenate([self.kinds[keep], kinds[added]]), np.concatenate([self.pts[keep], pts[added]])
         counters = {name: c.updated(self.points_of(name, new_kinds, new_pts), self.points_of(name, kinds[~added], pts[~added]),

@@ -232,12 +232,15 @@ def impact_details(conn: Connection, zone_id: str, kind: str, before: BaseGeomet
         "SELECT uscc, name, ST_X(geom), ST_Y(geom), zones, primary_zone FROM enterprises "
         "WHERE uscc = ANY(CAST(:ids AS text[])) ORDER BY uscc LIMIT :n"),
         {"ids": ids, "n": MOVES_LISTED}).all()
-    gained_by = {u: z for z, lst in entered.items() for u in lst}
-    lost_by = {u: z for z, lst in left.items() for u in lst}
+    gained_by: dict[str, set[str]] = {}  # each firm's zones entered / left (built once: lists are long)
+    lost_by: dict[str, set[str]] = {}
+    for moves, by in ((entered, gained_by), (left, lost_by)):
+        for z, lst in moves.items():
+            for u in lst:
+                by.setdefault(u, set()).add(z)
     firms = []
     for uscc, name, lon, lat, zones_stored, primary_stored in rows:
-        gained = {z for z, lst in entered.items() if uscc in lst}
-        lost = {z for z, lst in left.items() if uscc in lst}
+        gained, lost = gained_by.get(uscc, set()), lost_by.get(uscc, set())
         if written:
             now = list(zones_stored or ())
             was = sorted((set(now) - gained) | lost)
