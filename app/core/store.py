@@ -130,6 +130,21 @@ def data_stamp_sql(collection_param: str) -> str:
             f"(SELECT changed_at FROM data_versions WHERE collection = :{collection_param})")
 
 
+def point_log_sql(collection_param: str, held_param: str, current: str) -> str:
+    """WITH entries for the point changes (migration 0014) logged under the counter :collection_param
+    after version :held_param, up to ``current`` (an SQL expression of the counter, read with them):
+    ``point_log(version, delta, lon, lat, plan_industry)`` (delta -1 where a point was, +1 where it is,
+    0 for a version's header row), and ``point_log_complete(ok)``: whether every version in between is
+    fully logged. A version without its header is not (a statement too big to log, a TRUNCATE, pruned),
+    nor is a counter that went back; then the reader reads every point again. The one rule of when the
+    log can stand in for that read."""
+    return (f"point_log AS MATERIALIZED (SELECT c.version, c.delta, c.lon, c.lat, c.plan_industry "
+            f"FROM point_changes c WHERE c.collection = :{collection_param} AND c.version > :{held_param} "
+            f"AND c.version <= {current}), "
+            f"point_log_complete(ok) AS (SELECT (SELECT count(DISTINCT version) FROM point_log WHERE delta = 0) "
+            f"= {current} - :{held_param})")
+
+
 def data_stamp(conn: Connection, collection: str) -> tuple:
     """(counter, changed_at) of a collection; (0, None) for one never written."""
     row = conn.execute(text(f"SELECT {data_stamp_sql('c')}"), {"c": collection}).one()

@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.store import data_version_sql
+from app.core.store import data_version_sql, point_log_sql
 from app.ogc.crs import CRS84, OgcCrs
 from layers.registry import Field, Layer
 
@@ -262,22 +262,19 @@ MAX_LOGGED_CHANGES = 50_000
 def point_changes_since(conn: Connection, version_key: str, held: int, industries: tuple[str, ...] | None = None):
     """(current version, lon, lat, delta) of the points that changed under ``version_key`` after ``held``
     (-1 where a point was, +1 where it is; migration 0014), optionally of these plan industries; None when
-    any version since is not fully logged (too big a statement, a TRUNCATE, older than the log) or the
-    changes are too many: then the caller reads every point again. One statement: the version and the
-    changes agree."""
+    the log cannot stand in for the points (app.core.store.point_log_sql) or the changes are too many:
+    then the caller reads every point again. One statement: the version and the changes agree."""
+    current = "(SELECT current FROM v)"
     rows = conn.execute(text(
-        f"SELECT v.current, c.version, c.delta, c.lon, c.lat, c.plan_industry "
-        f"FROM (SELECT {data_version_sql('c')} AS current) v "
-        "LEFT JOIN point_changes c ON c.collection = :c AND c.version > :held AND c.version <= v.current "
-        f"ORDER BY c.version LIMIT {MAX_LOGGED_CHANGES + 1}"), {"c": version_key, "held": held}).all()
-    current = int(rows[0][0] or 0) if rows else 0
-    if len(rows) > MAX_LOGGED_CHANGES or current < held:
-        return None
-    if {r[1] for r in rows if r[2] == 0} != set(range(held + 1, current + 1)):
+        f"WITH v AS (SELECT {data_version_sql('c')} AS current), {point_log_sql('c', 'held', current)} "
+        f"SELECT v.current, (SELECT ok FROM point_log_complete), m.delta, m.lon, m.lat, m.plan_industry "
+        f"FROM v LEFT JOIN (SELECT * FROM point_log WHERE delta <> 0 ORDER BY version "
+        f"LIMIT {MAX_LOGGED_CHANGES + 1}) m ON true"), {"c": version_key, "held": held}).all()
+    if not rows[0][1] or len(rows) > MAX_LOGGED_CHANGES:
         return None
     moved = [r for r in rows if r[2] and (industries is None or r[5] in industries)]
-    return (current, np.array([r[3] for r in moved], dtype=float), np.array([r[4] for r in moved], dtype=float),
-            np.array([r[2] for r in moved], dtype=np.int64))
+    return (int(rows[0][0] or 0), np.array([r[3] for r in moved], dtype=float),
+            np.array([r[4] for r in moved], dtype=float), np.array([r[2] for r in moved], dtype=np.int64))
 
 
 def count_tile(conn: Connection, layer: Layer, xs: list[int], ys: list[int], counts: list[int], extent: int) -> bytes:

@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.store import data_stamp, data_stamp_sql, lock_layout, points_version_key
+from app.core.store import data_stamp, data_stamp_sql, lock_layout, point_log_sql, points_version_key
 
 HIGHWAY_MODES = ("expressway", "highway")
 _REFRESH_LOCK = 7007  # advisory lock key: one refresh at a time
@@ -199,17 +199,14 @@ def enterprise_point_changes(conn: Connection, held: int, industries: list[str],
     """(the enterprises' points stamp now, plan_industry array, N x 2 EPSG:4549 coordinates, deltas) of
     the points of ``industries`` that changed after version ``held`` of `enterprises:points` (-1 where a
     point was, +1 where it is: the log of migration 0014, point_changes), transformed by PostGIS as
-    ``enterprise_points`` does; None when a version since is not fully logged (no header: a big statement,
-    a TRUNCATE, pruned) or more than ``limit`` points changed. One statement: stamp and changes agree."""
+    ``enterprise_points`` does; None when the log cannot stand in for the points (app.core.store.point_log_sql)
+    or more than ``limit`` points changed. One statement: stamp and changes agree."""
     row = _one_binary(conn, f"""
-        WITH v(version, changed_at) AS (SELECT {_STAMP_SQL}),
-        log AS (SELECT c.version, c.delta, c.lon, c.lat, c.plan_industry FROM point_changes c, v
-                WHERE c.collection = :c AND c.version > :held AND c.version <= v.version),
+        WITH v(version, changed_at) AS (SELECT {_STAMP_SQL}), {point_log_sql("c", "held", "(SELECT version FROM v)")},
         moved AS (SELECT delta, plan_industry, ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 4549) AS g
-                  FROM log WHERE delta <> 0 AND plan_industry = ANY(:ind))
+                  FROM point_log WHERE delta <> 0 AND plan_industry = ANY(:ind))
         SELECT (SELECT version FROM v), (SELECT changed_at FROM v),
-          (SELECT count(DISTINCT version) FROM log WHERE delta = 0) = (SELECT version FROM v) - :held
-            AND (SELECT count(*) FROM moved) <= :limit,
+          (SELECT ok FROM point_log_complete) AND (SELECT count(*) FROM moved) <= :limit,
           (SELECT array_agg(plan_industry) FROM moved), (SELECT array_agg(ST_X(g)) FROM moved),
           (SELECT array_agg(ST_Y(g)) FROM moved), (SELECT array_agg(delta) FROM moved)""",
         {"c": points_version_key("enterprises"), "held": held, "ind": list(industries), "limit": limit})

@@ -257,3 +257,23 @@ def test_moved_added_and_removed_firms_adjust_the_counts_held(client, engine, de
     assert made and all(c.from_log for c in made)  # every industry set searched was caught up from the log
     clear_caches()
     assert _answers(client) == after
+
+
+def test_a_version_the_log_does_not_cover_makes_the_counters_from_every_firm(client, engine, demo):  # noqa: F811
+    """A move followed by a bump of the points' counter nobody logged (as a TRUNCATE or a statement too big
+    to log leaves it): the next search cannot trust the log, counts from every firm again, and answers as a
+    process that read every firm afresh."""
+    from app.sites import search
+
+    _answers(client)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enterprises SET geom = ST_Translate(geom, 0.004, 0.002) WHERE uscc IN "
+                          "(SELECT uscc FROM enterprises WHERE uscc LIKE 'TSTCNT%' ORDER BY uscc LIMIT 30)"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE data_versions SET version = version + 1, changed_at = clock_timestamp() "
+                          "WHERE collection = 'enterprises:points'"))
+    after = _answers(client)
+    made = list(search._LATEST_COUNTERS.values())
+    assert made and not any(c.from_log for c in made)
+    clear_caches()
+    assert _answers(client) == after
