@@ -158,6 +158,8 @@ class LocalCluster:
             self._psql(f"CREATE ROLE {DB_USER} LOGIN CREATEDB PASSWORD '{password}'")
         else:
             self._psql(f"ALTER ROLE {DB_USER} PASSWORD '{password}'")
+        # A zone edit waiting behind autovacuum shortens the wait (app.enterprises.assignment.lock_enterprises).
+        self._psql(f"GRANT SET ON PARAMETER deadlock_timeout TO {DB_USER}")
         if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'") != "1":
             self._psql(f"CREATE DATABASE {dbname} OWNER {DB_USER}")
         self._psql("CREATE EXTENSION IF NOT EXISTS postgis", dbname=dbname)

@@ -43,11 +43,22 @@ def place_points(conn: Connection, lon, lat, plan_industries) -> Assignment:
     return assign_points(np.asarray(lon, float), np.asarray(lat, float), plan_industries, load_zones(conn))
 
 
+# How long a wait for the enterprises lock goes before the deadlock check, which cancels an autovacuum of
+# the table in the way. The server's default (deadlock_timeout, 1 s) would hold a typical zone edit ten
+# times its length whenever autovacuum works on enterprises. Set for the transaction where the role may
+# (a superuser, or GRANT SET ON PARAMETER deadlock_timeout: the project's cluster grants it, README
+# "Scaling" says how elsewhere); otherwise the server's setting stands.
+LOCK_WAIT_BEFORE_CHECK = "50ms"
+
+
 def lock_enterprises(conn: Connection) -> None:
     """Hold enterprises still until this transaction ends (readers go on): the rows read for a
     re-assignment are then the rows written, at the same addresses. Taken after the layout lock,
     the order every writer of assignments uses."""
-    conn.execute(text("LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
+    conn.execute(text(
+        f"SELECT set_config('deadlock_timeout', '{LOCK_WAIT_BEFORE_CHECK}', true) "
+        "WHERE has_parameter_privilege('deadlock_timeout', 'SET'); "
+        "LOCK TABLE enterprises IN SHARE ROW EXCLUSIVE MODE"))
 
 
 # One 64-bit hash of a stored placement (zones, primary zone, reason) of the row or table aliased {p}: the
