@@ -6,8 +6,10 @@
 
 Runs the code of CHECKOUT (app/ and bench/bench_edits.py's shapes): per run the edit (the bulge of
 RADIUS_M metres into the core, committed, timed), its undo (committed, untimed) and a dry run (timed; with
-``dry_run`` where that checkout has it). Prints the medians without the first run (a new process). Run the
-two checkouts alternately, more than once: on a shared machine run-to-run noise is ±15%.
+``dry_run`` where that checkout has it). Prints the medians without the first run (a new process), and
+the median CPU time this process spent in a commit (the app's own work, which the server's does not
+hide and which competes with it for the cores under load). Run the two checkouts alternately, more than
+once: on a shared machine run-to-run noise is ±15%, and more when the host's other tenants change.
 """
 import os
 import statistics
@@ -43,20 +45,23 @@ def main() -> None:
 
     def edit(geom, commit: bool) -> float:
         with engine.connect() as conn:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             tx = conn.begin()
             state = current(conn, ZONE)
             apply_change(conn, "update", ZONE, "bench", "a/b", dict(state.attrs), geom,
                          if_match=etag(ZONE, state.version), **({"dry_run": True} if has_dry_run and not commit else {}))
             tx.commit() if commit else tx.rollback()
+            cpus.append(time.process_time() - cpu)
             return time.perf_counter() - t
-    commits, dries = [], []
+    commits, dries, cpus, commit_cpus = [], [], [], []
     for _ in range(runs):
         commits.append(edit(edited, True))
+        commit_cpus.append(cpus[-1])
         edit(original, True)
         dries.append(edit(edited, False))
     print(f"{root}: {radius:.0f} m, commit median {statistics.median(commits[1:]):.3f} s, dry run "
-          f"{statistics.median(dries[1:]):.3f} s; commits {[round(c, 3) for c in commits]}")
+          f"{statistics.median(dries[1:]):.3f} s; app CPU in a commit {statistics.median(commit_cpus[1:]):.3f} s; "
+          f"commits {[round(c, 3) for c in commits]}")
 
 
 if __name__ == "__main__":

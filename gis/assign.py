@@ -117,10 +117,10 @@ def _zone_hits(x: np.ndarray, y: np.ndarray, zones: Sequence[ZoneInfo]):
         geom = zone.geom
         if geom is None or geom.is_empty:
             continue
-        shapely.prepare(geom)
         minx, miny, maxx, maxy = geom.bounds
         candidates = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
         if len(candidates):
+            shapely.prepare(geom)  # (only a zone with points in its box: a small edit's few)
             yield j, candidates[shapely.intersects_xy(geom, x[candidates], y[candidates])]
 
 

@@ -18,7 +18,7 @@ from shapely import wkb as shapely_wkb
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.core.binary_copy import TID, read_rows, rows_bytes
+from app.core.binary_copy import TID, TidArray, TidArrayDumper, columns_sql, read_columns, read_rows, rows_bytes
 from app.core.store import bump_version, lock_layout
 from gis.assign import Assignment, ZoneInfo, assign_points, changed_area, order_flips
 from gis.crs import area_km2
@@ -152,7 +152,8 @@ def _reassign(conn: Connection, rows: "_Rows", zones: list[ZoneInfo]) -> int:
     if not len(rows):
         return 0
     assignment = _assign(rows, zones)
-    return _write(conn, rows, assignment, _compare(rows, assignment)[1])
+    with _planner(conn, **_FOR_ADDRESSES):
+        return _write(conn, rows, assignment, _compare(rows, assignment)[1])
 
 
 # -- reading and writing the rows a re-assignment touches ------------------------------------------
@@ -176,13 +177,18 @@ class _Rows:
 
 
 # What a re-assignment reads of each row: its address, credit code, point, plan industry (as its place in
-# the list :industry_ids, 0: none) and the hash of its stored placement, all fixed-width, in one binary
-# COPY parsed straight into numpy. A big edit reads tens of thousands of rows but only a few hundred
-# distinct stored placements: each of those is then read once, from one row that holds it.
+# the list :industry_ids, 0: none) and the hash of its stored placement, all fixed-width. Each column comes
+# back as one bytea, the values' binary send forms concatenated (binary_copy.read_columns parses them
+# straight into numpy): one message for the whole result, where a COPY sends one per row and a typical
+# edit's 7,000 rows cost the client more to take than the server to find. A big edit reads tens of
+# thousands of rows but only a few hundred distinct stored placements: each of those is then read once,
+# from one row that holds it.
 _INDUSTRY = "CAST(COALESCE(array_position(CAST(:industry_ids AS text[]), e.plan_industry), 0) AS int2)"
-_READ = ("SELECT e.ctid, convert_to(e.uscc, 'UTF8'), ST_X(e.geom), ST_Y(e.geom), " + _INDUSTRY + ", "
-         + _STORED_HASH.format(p="e") + " FROM {source}")
 _READ_FIELDS = [("t", TID), ("uscc", "S18"), ("x", ">f8"), ("y", ">f8"), ("industry", ">i2"), ("stored", ">i8")]
+_READ = columns_sql([("tidsend(e.ctid)", "t"), ("convert_to(e.uscc, 'UTF8')", "uscc"),
+                     ("float8send(ST_X(e.geom))", "x"), ("float8send(ST_Y(e.geom))", "y"),
+                     (f"int2send({_INDUSTRY})", "industry"),
+                     ("int8send(" + _STORED_HASH.format(p="e") + ")", "stored")], _READ_FIELDS) + " FROM {source}"
 # The same in one statement, each stored placement beside the rows, as tuples: for a reader that does not
 # hold the table still (a preview) when a row changed between the two statements, or a credit code that
 # is not 18 ASCII characters (only possible by writing the table past the importer's checks).
@@ -204,17 +210,12 @@ def _run(conn: Connection, sql: str, params: dict) -> list[tuple]:
     """Through the driver's cursor: plain tuples, no row objects, in the binary result format (numbers
     arrive as numbers, not as text to parse). Parameters are written :name."""
     with conn.connection.driver_connection.cursor(binary=True) as cur:
+        cur.adapters.register_dumper(TidArray, TidArrayDumper)
         return cur.execute(_driver_sql(sql), params).fetchall()
 
 
 def _driver_sql(sql: str) -> str:
     return re.sub(r"(?<!:):([a-z_][a-z0-9_]*)\b", r"%(\1)s", sql)
-
-
-def _tid_array(tids: np.ndarray) -> str:
-    """A tid[] literal of row addresses (binary_copy.TID): tens of thousands cost milliseconds this way,
-    against a second through the driver's per-item adapter."""
-    return "{" + ",".join([f'"({b},{o})"' for b, o in zip(tids["block"].tolist(), tids["offset"].tolist())]) + "}"
 
 
 def _tids_from_text(texts: list[str]) -> np.ndarray:
@@ -231,14 +232,10 @@ def _read(conn: Connection, source: str, params: dict) -> _Rows:
     industry_ids = _industry_ids(conn)
     params = {**params, "industry_ids": industry_ids}
     kinds = np.array([None, *industry_ids], dtype=object)
-    buf = bytearray()
-    with conn.connection.driver_connection.cursor() as cur:
-        with cur.copy(_driver_sql(f"COPY ({_READ.replace('{source}', source)}) TO STDOUT (FORMAT binary)"),
-                      params) as copy:
-            for block in copy:
-                buf += block
+    with conn.connection.driver_connection.cursor(binary=True) as cur:
+        values = cur.execute(_driver_sql(_READ.replace("{source}", source)), params).fetchone()
     try:
-        found = read_rows(bytes(buf), _READ_FIELDS)
+        found = read_columns(values, _READ_FIELDS)
     except ValueError:  # a credit code of another width
         return _read_at_once(conn, source, params, kinds)
     # (A point inside two probe boxes comes back twice: once by address.)
@@ -247,7 +244,7 @@ def _read(conn: Connection, source: str, params: dict) -> _Rows:
     hashes, first, stored_of = np.unique(found["stored"].astype(np.int64), return_index=True, return_inverse=True)
     placements = {h: (tuple(z or ()), p, reason) for h, z, p, reason in _run(conn, (
         f"SELECT {_STORED_HASH.format(p='e')}, e.zones, e.primary_zone, e.primary_reason FROM enterprises e "
-        "WHERE e.ctid = ANY(CAST(:t AS tid[]))"), {"t": _tid_array(found["t"][first])})}
+        "WHERE e.ctid = ANY(:t)"), {"t": TidArray(found["t"][first])})}
     if placements.keys() != set(hashes.tolist()):  # a row changed in between (only without the table lock)
         return _read_at_once(conn, source, params, kinds)
     return _Rows(found["t"], found["uscc"].astype("U18").tolist(), found["x"].astype(float),
@@ -354,7 +351,7 @@ def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.nd
     addresses: a TID scan that visits them in block order, with no join to carry each row's placement
     (half the time of one UPDATE joined to (address, placement) pairs). The assignment columns carry no
     index and the table keeps free room on its pages (migration 0011), so each rewritten row is a
-    heap-only tuple. The caller holds the rows still (lock_enterprises)."""
+    heap-only tuple. The caller holds the rows still (lock_enterprises), under _FOR_ADDRESSES."""
     if not len(changed):
         return 0
     group_of = np.asarray(assignment.group_of, dtype=np.int64)[changed]
@@ -363,21 +360,26 @@ def _write(conn: Connection, rows: _Rows, assignment: Assignment, changed: np.nd
     bounds = [*starts.tolist(), len(order)]
     tids = rows.tids
     written = 0
-    # With thousands of addresses in the list the planner estimates a sequential scan as cheaper than
-    # the TID scan: a 1,000,000-row scan for nothing.
-    with _planner(conn, enable_seqscan="off", jit="off"), conn.connection.driver_connection.cursor() as cur:
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.adapters.register_dumper(TidArray, TidArrayDumper)
         for k, g in enumerate(groups.tolist()):
             place = assignment.placements[g]
             members = changed[order[bounds[k]:bounds[k + 1]]]
             cur.execute("UPDATE enterprises SET zones = %s, primary_zone = %s, primary_reason = %s, updated_at = now() "
-                        "WHERE ctid = ANY(CAST(%s AS tid[]))",
-                        (list(place.zones), place.primary, place.reason,
-                         _tid_array(tids[members])))
+                        "WHERE ctid = ANY(%s)",
+                        (list(place.zones), place.primary, place.reason, TidArray(tids[members])))
             written += cur.rowcount
     if written != len(changed):  # a row moved under us (only possible without the table lock)
         raise RuntimeError(f"re-assignment wrote {written} of {len(changed)} enterprises; rows changed meanwhile")
     bump_version(conn, "enterprises")
     return written
+
+
+# Planner settings for reading the rows of an area and writing rows by address. The planner cannot
+# estimate the probe boxes' join and over-costs it, which switches on JIT compilation (~0.2 s lost before
+# the first row on a 1M-row table); and with thousands of addresses in a list it estimates a sequential
+# scan as cheaper than the TID scan (a 1,000,000-row scan for nothing).
+_FOR_ADDRESSES = {"jit": "off", "enable_seqscan": "off"}
 
 
 class _planner:
@@ -411,7 +413,7 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
     ``members_of`` (new kind or targets) everything inside the old or new boundary.
 
     Found through the gist index with boxes that cover that area tightly (gis.probes), then tested
-    against the area here, vectorised: cheaper than the database's exact test per row."""
+    against the area here, vectorised: cheaper than the database's exact test per row. Read under _FOR_ADDRESSES."""
     others = {b for _, b in pairs}
     area = changed_area(None if old_wkb is None else shapely_wkb.loads(old_wkb),
                          None if new_wkb is None else shapely_wkb.loads(new_wkb), members_of is not None,
@@ -419,14 +421,11 @@ def _affected(conn: Connection, old_wkb: bytes | None, new_wkb: bytes | None, pa
     boxes = probe_boxes(area)
     if not len(boxes):
         return _Rows(np.zeros(0, TID), [], np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, np.int64), [])
-    # The planner cannot estimate the join and over-costs it, which switches on JIT compilation:
-    # ~0.2 s lost before the first row on a 1M-row table.
-    with _planner(conn, jit="off"):
-        rows = _read(conn, "enterprises e JOIN unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), "
-                     "CAST(:x1 AS float8[]), CAST(:y1 AS float8[])) AS b(x0, y0, x1, y1) "
-                     "ON e.geom && ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326)",
-                     {"x0": boxes[:, 0].tolist(), "y0": boxes[:, 1].tolist(),
-                      "x1": boxes[:, 2].tolist(), "y1": boxes[:, 3].tolist()})
+    rows = _read(conn, "enterprises e JOIN unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), "
+                 "CAST(:x1 AS float8[]), CAST(:y1 AS float8[])) AS b(x0, y0, x1, y1) "
+                 "ON e.geom && ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326)",
+                 {"x0": boxes[:, 0].tolist(), "y0": boxes[:, 1].tolist(),
+                  "x1": boxes[:, 2].tolist(), "y1": boxes[:, 3].tolist()})
     shapely.prepare(area)
     return rows.take(np.flatnonzero(shapely.intersects_xy(area, rows.x, rows.y)))
 
@@ -479,11 +478,12 @@ def reassign_changed_area(conn: Connection, old_geom_wkb: bytes | None, new_geom
             pairs = _flip_pairs(before, after, zones)
             if (kind, targets) != (after.kind, after.target_industries):
                 retargeted = after.id  # new targets or kind: every member may change primary
-    rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs, zones, members_of=retargeted)
-    assignment = _assign(rows, zones)
-    impact, changed = _compare(rows, assignment)
-    if write:
-        _write(conn, rows, assignment, changed)
+    with _planner(conn, **_FOR_ADDRESSES):
+        rows = _affected(conn, old_geom_wkb, new_geom_wkb, pairs, zones, members_of=retargeted)
+        assignment = _assign(rows, zones)
+        impact, changed = _compare(rows, assignment)
+        if write:
+            _write(conn, rows, assignment, changed)
     return _named(conn, impact)
 
 
@@ -510,8 +510,9 @@ def preview_zone_change(conn: Connection, zone_id: str, new_geom_wkb: bytes | No
     # New targets or a new kind can change the primary zone of every enterprise inside.
     retargeted = current is not None and after is not None and \
         (after.kind, after.target_industries) != (current.kind, current.target_industries)
-    rows = _affected(conn, old_wkb, new_geom_wkb, _flip_pairs(current, after, hypothetical), hypothetical,
-                     members_of=zone_id if retargeted else None)
+    with _planner(conn, **_FOR_ADDRESSES):
+        rows = _affected(conn, old_wkb, new_geom_wkb, _flip_pairs(current, after, hypothetical), hypothetical,
+                         members_of=zone_id if retargeted else None)
     return _named(conn, _compare(rows, _assign(rows, hypothetical))[0])
 
 
